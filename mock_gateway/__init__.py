@@ -1,0 +1,1 @@
+"""Mock of the OneKYC / IAB gateway's KTP Scan contract (served from `openapi/`)."""
