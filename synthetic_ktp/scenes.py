@@ -98,9 +98,9 @@ def _wood(size: tuple[int, int], gen: np.random.Generator) -> np.ndarray:
 
 def _lookup(profile: np.ndarray, position: np.ndarray) -> np.ndarray:
     """`profile` read at fractional, wrapping `position`s, interpolated so grain lines do not stair-step."""
-    position = np.mod(position, len(profile))
-    index = position.astype(np.int32)
-    weight = position - index
+    whole = np.floor(position)
+    weight = position - whole
+    index = np.mod(whole.astype(np.int64), len(profile))  # in float32, a tiny negative mod n rounds to n
     looped = np.append(profile, profile[0])
     return looped[index] * (1 - weight) + looped[index + 1] * weight
 
