@@ -46,9 +46,19 @@ def villages_of(district_code: str) -> tuple[str, ...]:
     return _children(district_code)
 
 
+def province_codes() -> tuple[str, ...]:
+    """Every province code."""
+    return _children(None)
+
+
 def regency_codes() -> tuple[str, ...]:
     """Every kabupaten/kota code."""
     return tuple(regency for province in _children(None) for regency in _children(province))
+
+
+def districts_of(regency_code: str) -> tuple[str, ...]:
+    """Codes of the kecamatan inside a kabupaten/kota."""
+    return _children(regency_code)
 
 
 def region_of_village(village_code: str) -> Region:

@@ -33,6 +33,12 @@ NIK_TOP, NIK_LABEL_SIZE, NIK_SIZE = 110, 32, 36
 ROWS_TOP, ROW_PITCH, TEXT_SIZE, MIN_TEXT_SIZE = 172, 30, 21, 14
 UNDER_PHOTO_SIZE = 19
 UNDER_PHOTO_SLOT = (PHOTO_BOX[0] - 24, CARD_SIZE[0] - 8)  # the longest KAB. name fits at the minimum size
+ISSUE_PLACE_TOP, ISSUE_DATE_TOP = PHOTO_BOX[3] + 10, PHOTO_BOX[3] + 36
+ROW_LABELS: tuple[tuple[str, int], ...] = (
+    ("Nama", LABEL_X), ("Tempat/Tgl Lahir", LABEL_X), ("Jenis Kelamin", LABEL_X), ("Alamat", LABEL_X),
+    ("RT/RW", INDENT_X), ("Kel/Desa", INDENT_X), ("Kecamatan", INDENT_X), ("Agama", LABEL_X),
+    ("Status Perkawinan", LABEL_X), ("Pekerjaan", LABEL_X), ("Kewarganegaraan", LABEL_X), ("Berlaku Hingga", LABEL_X),
+)  # fmt: skip
 PHOTO_CENTER_X = (PHOTO_BOX[0] + PHOTO_BOX[2]) // 2
 
 FONT_FILES = {
@@ -108,6 +114,15 @@ def fitting_size(text: str, face: str, size: int, width: int) -> int:
 def ink_width(text: str, typeface: ImageFont.FreeTypeFont) -> int:
     """How far the ink reaches to the right of the pen position (can exceed the advance width)."""
     return math.ceil(typeface.getbbox(text)[2]) + 1
+
+
+def row_tops(address_line_count: int) -> dict[str, int]:
+    """The top of each labelled row; a wrapped Alamat takes one more row and pushes the rest down."""
+    address_row = next(index for index, (label, _) in enumerate(ROW_LABELS) if label == "Alamat")
+    return {
+        label: ROWS_TOP + (index + (address_line_count - 1 if index > address_row else 0)) * ROW_PITCH
+        for index, (label, _) in enumerate(ROW_LABELS)
+    }
 
 
 def address_lines(address: str) -> list[str]:
@@ -213,39 +228,39 @@ def render_card(ktp: KtpData, rng: random.Random) -> RenderedCard:
     writer.segments([("nik", ktp.nik)], VALUE_X, NIK_TOP, VALUE_RIGHT, "ocr", NIK_SIZE)
 
     alamat = address_lines(ktp.address)
-    rows: list[tuple[str, int, list[tuple[str | None, str]]]] = [
-        ("Nama", LABEL_X, [("name", ktp.name)]),
-        ("Tempat/Tgl Lahir", LABEL_X, [("region", ktp.region), (None, ", "), ("dateOfBirth", ktp.date_of_birth)]),
-        ("Jenis Kelamin", LABEL_X, [("gender", PRINTED_GENDER[ktp.gender])]),
-        ("Alamat", LABEL_X, [("address", alamat[0])]),
-        *[("", LABEL_X, [("address", line)]) for line in alamat[1:]],
-        ("RT/RW", INDENT_X, [("rt", ktp.rt), (None, "/"), ("rw", ktp.rw)]),
-        ("Kel/Desa", INDENT_X, [("town", ktp.town)]),
-        ("Kecamatan", INDENT_X, [("district", ktp.district)]),
-        ("Agama", LABEL_X, [("religion", ktp.religion)]),
-        ("Status Perkawinan", LABEL_X, [("maritalStatus", ktp.marital_status)]),
-        ("Pekerjaan", LABEL_X, [("occupation", ktp.occupation)]),
-        ("Kewarganegaraan", LABEL_X, [("citizenship", ktp.citizenship)]),
-        ("Berlaku Hingga", LABEL_X, [("validUntil", ktp.valid_until)]),
-    ]
-    for index, (label, label_x, parts) in enumerate(rows):
-        top = ROWS_TOP + index * ROW_PITCH
-        right = VALUE_RIGHT
-        if label:
-            writer.label(label, label_x, top)
-            writer.colon(COLON_X, top)
-        if label == "Jenis Kelamin":
-            right = GENDER_VALUE_RIGHT
-            writer.label("Gol. Darah", BLOOD_LABEL_X, top)
-            writer.colon(BLOOD_COLON_X, top)
-            writer.segments([("bloodType", ktp.blood_type)], BLOOD_VALUE_X, top, VALUE_RIGHT)
-        writer.segments(parts, VALUE_X, top, right)
+    values: dict[str, list[tuple[str | None, str]]] = {
+        "Nama": [("name", ktp.name)],
+        "Tempat/Tgl Lahir": [("region", ktp.region), (None, ", "), ("dateOfBirth", ktp.date_of_birth)],
+        "Jenis Kelamin": [("gender", PRINTED_GENDER[ktp.gender])],
+        "Alamat": [("address", alamat[0])],
+        "RT/RW": [("rt", ktp.rt), (None, "/"), ("rw", ktp.rw)],
+        "Kel/Desa": [("town", ktp.town)],
+        "Kecamatan": [("district", ktp.district)],
+        "Agama": [("religion", ktp.religion)],
+        "Status Perkawinan": [("maritalStatus", ktp.marital_status)],
+        "Pekerjaan": [("occupation", ktp.occupation)],
+        "Kewarganegaraan": [("citizenship", ktp.citizenship)],
+        "Berlaku Hingga": [("validUntil", ktp.valid_until)],
+    }
+    tops = row_tops(len(alamat))
+    for label, label_x in ROW_LABELS:
+        top = tops[label]
+        writer.label(label, label_x, top)
+        writer.colon(COLON_X, top)
+        right = GENDER_VALUE_RIGHT if label == "Jenis Kelamin" else VALUE_RIGHT
+        writer.segments(values[label], VALUE_X, top, right)
+    gender_top = tops["Jenis Kelamin"]
+    writer.label("Gol. Darah", BLOOD_LABEL_X, gender_top)
+    writer.colon(BLOOD_COLON_X, gender_top)
+    writer.segments([("bloodType", ktp.blood_type)], BLOOD_VALUE_X, gender_top, VALUE_RIGHT)
+    for extra, line in enumerate(alamat[1:], start=1):
+        writer.segments([("address", line)], VALUE_X, tops["Alamat"] + extra * ROW_PITCH, VALUE_RIGHT)
 
     image.paste(_portrait(rng, int(ktp.date_of_birth[-4:]), ktp.gender), PHOTO_BOX[:2])
     under_left, under_right = UNDER_PHOTO_SLOT
-    writer.segments([("issuePlace", ktp.issue_place)], under_left, PHOTO_BOX[3] + 10, under_right,
+    writer.segments([("issuePlace", ktp.issue_place)], under_left, ISSUE_PLACE_TOP, under_right,
                     size=UNDER_PHOTO_SIZE, centre=True)  # fmt: skip
-    writer.segments([("issuanceDate", ktp.issuance_date)], under_left, PHOTO_BOX[3] + 36, under_right,
+    writer.segments([("issuanceDate", ktp.issuance_date)], under_left, ISSUE_DATE_TOP, under_right,
                     size=UNDER_PHOTO_SIZE, centre=True)  # fmt: skip
     _signature(writer.draw, rng)
     return RenderedCard(image, writer.boxes, writer.slots, writer.label_boxes)
