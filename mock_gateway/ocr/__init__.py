@@ -1,0 +1,1 @@
+"""Deterministic e-KTP OCR: backends behind one `extract(image_bytes)` interface."""
