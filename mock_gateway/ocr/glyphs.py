@@ -103,6 +103,7 @@ def _word_coverage(text: str, face: str, size: int) -> np.ndarray:
     return np.asarray(canvas)
 
 
+@lru_cache(maxsize=512)  # a card's enums, regions and places recur across cards
 def word_ink(text: str, face: str, size: int, blur: float = 0.0) -> np.ndarray:
     """A whole candidate value as an ink map at `blur`."""
     return blurred(_word_coverage(text, face, size).astype(np.float32) / 255.0, blur)

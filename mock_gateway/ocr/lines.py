@@ -17,6 +17,7 @@ from mock_gateway.ocr.glyphs import GlyphSet, ink_extent, word_ink, word_profile
 
 JITTER = np.array([-2, -1, 0, 1])  # px a pen step may deviate from the advance: rounding, residual warp
 JITTER_COST = np.array([0.6, 0.25, 0.0, 0.25])  # per step, in squared-ink units
+NARROWEST_STEP = 3  # px
 # Extra cost per mark that is rare on a card, so faint noise does not read as one where a space or a
 # full stop fits as well; in squared-ink units.
 RARE_MARK_COSTS = {"'": 2.0, "(": 2.0, ")": 2.0}
@@ -37,9 +38,9 @@ class LineRead:
 
 def card_ink(gray: np.ndarray, ink_level: float) -> np.ndarray:
     """Paper -> 0, ink -> 1 over the whole card, against the local paper level (light falls unevenly)."""
-    paper = cv2.blur(cv2.dilate(gray, np.ones((9, 9), np.uint8)), (31, 31))
+    paper = cv2.blur(cv2.dilate(gray, np.ones((9, 9), np.uint8)), (31, 31)).astype(np.float32)
     contrast = np.maximum(paper - ink_level, 30.0)
-    return np.clip((paper - gray) / contrast, 0.0, 1.0)
+    return np.clip((paper - gray.astype(np.float32)) / contrast, 0.0, 1.0)
 
 
 def _cell_costs(ink: np.ndarray, glyphs: GlyphSet) -> np.ndarray:
@@ -75,6 +76,8 @@ def decode_line(ink: np.ndarray, glyphs: GlyphSet, start_slack: int, min_end: in
     chars = np.repeat(np.arange(len(glyphs.units)), len(JITTER))
     rarity = np.array([sum(RARE_MARK_COSTS.get(char, 0.0) for char in unit) for unit in glyphs.units])
     penalty = np.tile(JITTER_COST, len(glyphs.units)) + np.repeat(rarity, len(JITTER))
+    # A narrow mark cannot lose two px of its few: this keeps the smallest step, and so the blocks, at 3+ px.
+    penalty[steps < NARROWEST_STEP] = np.inf
     best = np.full(width + 1, np.inf)
     choice = np.full(width + 1, -1)
     starts = min(2 * start_slack, width) + 1
@@ -89,8 +92,8 @@ def decode_line(ink: np.ndarray, glyphs: GlyphSet, start_slack: int, min_end: in
         pick = totals.argmin(axis=1)
         return totals[np.arange(len(xs)), pick], pick
 
-    every = np.ones(steps.size, bool)
-    block = max(1, int(steps.min()))
+    every = np.isfinite(penalty)
+    block = max(1, int(steps[every].min()))
     for first in range(block, width + 1, block):
         xs = np.arange(first, min(first + block, width + 1))
         value, pick = arrive(xs, every)
@@ -116,21 +119,25 @@ def decode_line(ink: np.ndarray, glyphs: GlyphSet, start_slack: int, min_end: in
     picks.reverse()
     energy = max(float(blank[width]), 1.0)
     text = "".join(glyphs.units[unit] for unit, _ in picks)
-    certainties = tuple(
-        certainty for pick in picks for certainty in [_certainty(costs, glyphs, *pick)] * len(glyphs.units[pick[0]])
-    )
+    per_unit = _certainties(costs, glyphs, picks)
+    certainties = tuple(float(certainty) for (unit, _), certainty in zip(picks, per_unit, strict=True)
+                        for _ in glyphs.units[unit])  # fmt: skip
     return LineRead(text, max(0.0, 1.0 - total / energy), certainties)
 
 
-def _certainty(costs: np.ndarray, glyphs: GlyphSet, unit: int, pen: int) -> float:
-    """0..1: the glyph must fit its cell well AND clearly better than every other glyph of its width."""
-    ink = max(float((glyphs.cells[unit] ** 2).sum()), 1.0)
-    fit = 1.0 - float(costs[unit, pen]) / ink
-    rivals = (glyphs.advances == glyphs.advances[unit]) & (np.arange(len(glyphs.units)) != unit)
-    if not rivals.any():
-        return float(np.clip(fit, 0.0, 1.0))
-    lead = float(costs[rivals, pen].min() - costs[unit, pen]) / ink / CLEAR_MARGIN
-    return float(np.clip(min(fit, lead), 0.0, 1.0))
+def _certainties(costs: np.ndarray, glyphs: GlyphSet, picks: list[tuple[int, int]]) -> np.ndarray:
+    """0..1 per picked unit: it must fit its cell well AND clearly better than every rival of its width."""
+    if not picks:
+        return np.zeros(0)
+    units, pens = (np.array(values) for values in zip(*picks, strict=True))
+    ink = np.maximum(glyphs.energies[units], 1.0)
+    own = costs[units, pens]
+    rivals = glyphs.advances[None, :] == glyphs.advances[units][:, None]
+    rivals[np.arange(len(units)), units] = False
+    rival = np.where(rivals, costs[:, pens].T, np.inf).min(axis=1)
+    fit = 1.0 - own / ink
+    lead = np.where(np.isfinite(rival), (rival - own) / ink / CLEAR_MARGIN, fit)
+    return np.clip(np.minimum(fit, lead), 0.0, 1.0)
 
 
 def best_candidate(

@@ -127,7 +127,7 @@ def _blas() -> ThreadpoolController:
 
 
 def _read_card(card: np.ndarray) -> list[TextLine]:
-    gray = cv2.cvtColor(card, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    gray = cv2.cvtColor(card, cv2.COLOR_BGR2GRAY)
     ink_level = float(np.percentile(gray[NIK_TOP + 8 : NIK_TOP + 36, VALUE_X : VALUE_X + 420], 2))
     ink = card_ink(gray, ink_level)
     wrapped, dx, dy, blur = _label_block(ink)
@@ -175,7 +175,7 @@ def _read(scan: _Card, line: _Line, known: dict[str, str]) -> TextLine:
         known[line.label] = code
     confidence = read.confidence
     if line.label in ("NIK", ISSUE_DATE):
-        confidence = min(confidence, _margin_confidence(read))
+        confidence = min(confidence, _digit_confidence(read))
     return TextLine(read.text.strip(), line.label, round(confidence, 4), box)
 
 
@@ -342,7 +342,7 @@ def _pad_rows(crop: np.ndarray, y0: int, height: int) -> np.ndarray:
     return out
 
 
-def _margin_confidence(read: LineRead) -> float:
+def _digit_confidence(read: LineRead) -> float:
     """A digit string is only as sure as its least certain digit."""
     return min((certainty for char, certainty in zip(read.text, read.certainties, strict=True) if char.isdigit()),
                default=0.0)  # fmt: skip
