@@ -152,8 +152,9 @@ def pixel_loads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
 
 def test_the_pixel_load_probe_sees_real_decodes(pixel_loads: list[tuple[int, int]]):
-    decode_image(encode(Image.new("RGB", (3, 2)), "PNG"))
-    decode_image(encode(Image.new("RGB", (5, 4)), "JPEG"))
+    # Modes that Pillow decodes (plain RGB JPEG/PNG take OpenCV's faster path, after the same header checks).
+    decode_image(encode(Image.new("P", (3, 2)), "PNG"))
+    decode_image(encode(Image.new("L", (5, 4)), "JPEG"))
     assert set(pixel_loads) == {(3, 2), (5, 4)}  # load() runs again (as a no-op) on each later access
 
 
@@ -339,3 +340,12 @@ def test_palette_image_uses_its_palette_and_transparency():
 def test_other_lossless_formats_decode_exactly(image_format: str, options: dict):
     image = quadrants()
     np.testing.assert_array_equal(decode_image(encode(image, image_format, **options)), as_bgr(image))
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_the_opencv_fast_path_gives_pillows_pixels(image_format: str):
+    gradient = np.linspace(0, 255, 64 * 48 * 3).reshape(48, 64, 3).astype(np.uint8)
+    data = encode(Image.fromarray(gradient, "RGB"), image_format)
+    with Image.open(BytesIO(data)) as reference:
+        expected = cv2.cvtColor(np.asarray(reference.convert("RGB")), cv2.COLOR_RGB2BGR)
+    assert np.array_equal(decode_image(data), expected)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+EXIF_ORIENTATION = 0x0112
 DEFAULT_MAX_PIXELS = 40_000_000  # any phone photo (up to ~6000x6000) fits; a decompression bomb does not
 
 # Greyscale modes whose samples span 0..65535: 16-bit PNG/TIFF, and Pillow's "I" for PGM files with maxval > 255.
@@ -41,6 +42,9 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.nda
     if width * height > max_pixels:
         raise ImageDecodeError(f"image too large: {width}x{height} px exceeds the {max_pixels:,} px limit")
     try:  # the decoders run on untrusted bytes: whatever they raise means a broken file, never a server error
+        fast = _plain_bgr(image, data)
+        if fast is not None:
+            return fast
         image.load()
         ImageOps.exif_transpose(image, in_place=True)
         return _to_bgr(image)
@@ -61,6 +65,20 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         raise ImageDecodeError(_not_an_image(data)) from None
     except Exception as error:
         raise ImageDecodeError(_unreadable(_kind(data), error)) from error
+
+
+def _plain_bgr(image: Image.Image, data: bytes) -> np.ndarray | None:
+    """The common case, an upright 8-bit RGB JPEG or PNG, straight to BGR with OpenCV (same pixels, half the time).
+
+    None for anything else, and for a file OpenCV cannot decode whole: Pillow's path then decodes it or says why.
+    """
+    if image.format not in ("JPEG", "PNG") or image.mode != "RGB" or "transparency" in image.info:
+        return None
+    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
 
 
 def _to_bgr(image: Image.Image) -> np.ndarray:
