@@ -92,7 +92,7 @@ def glyph_set(alphabet: str, face: str, size: int, blur: float = 0.0) -> GlyphSe
     return GlyphSet(units, tuple(cells), np.array(advances), height, stacked.reshape(len(units), -1).T.copy(), energies)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _word_coverage(text: str, face: str, size: int) -> np.ndarray:
     """A candidate value's rendering, kept as 8-bit coverage: enum values and region names recur."""
     typeface = font(face, size)
@@ -103,7 +103,7 @@ def _word_coverage(text: str, face: str, size: int) -> np.ndarray:
     return np.asarray(canvas)
 
 
-@lru_cache(maxsize=512)  # a card's enums, regions and places recur across cards
+@lru_cache(maxsize=256)  # a card's enums, regions and places recur across cards (~40 KB each)
 def word_ink(text: str, face: str, size: int, blur: float = 0.0) -> np.ndarray:
     """A whole candidate value as an ink map at `blur`."""
     return blurred(_word_coverage(text, face, size).astype(np.float32) / 255.0, blur)
