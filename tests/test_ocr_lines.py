@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mock_gateway.ocr.glyphs import ADDRESS_ALPHABET, DIGITS, MARGIN, blurred, glyph_set, render_ink
+from mock_gateway.ocr.glyphs import DIGITS, MARGIN, TEXT_ALPHABET, blurred, glyph_set, render_ink
 from mock_gateway.ocr.lines import best_candidate, decode_line
 from synthetic_ktp.render import TEXT_SIZE
 
@@ -25,7 +25,7 @@ def last_ink_column(ink: np.ndarray) -> int:
 )
 def test_decode_reads_rendered_text_exactly_including_kerned_pairs(text):
     ink = line_ink(text)
-    read = decode_line(ink, glyph_set(ADDRESS_ALPHABET, "regular", TEXT_SIZE), SLACK, last_ink_column(ink) - 1)
+    read = decode_line(ink, glyph_set(TEXT_ALPHABET, "regular", TEXT_SIZE), SLACK, last_ink_column(ink) - 1)
     assert read.text == text
     assert read.confidence > 0.95
     assert len(read.certainties) == len(text)

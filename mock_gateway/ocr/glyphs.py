@@ -20,9 +20,7 @@ MARGIN = 3  # rows above the text top and columns before the pen origin in every
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
 NAME_ALPHABET = UPPER + " .,'-"
-ADDRESS_ALPHABET = UPPER + DIGITS + " .,-/'()"
-REGION_ALPHABET = UPPER + DIGITS + " .,-/'()"
-PLACE_DATE_ALPHABET = UPPER + DIGITS + " .,-/'()"
+TEXT_ALPHABET = UPPER + DIGITS + " .,-/'()"  # addresses, places with dates, region names
 
 
 def band_height(face: str, size: int) -> int:
@@ -34,13 +32,19 @@ def band_height(face: str, size: int) -> int:
 BLURS = (0.0, 0.7, 1.0, 1.4, 1.9, 2.5)  # px of Gaussian blur the templates are made at, to match the photo
 
 
-def render_ink(text: str, face: str, size: int, blur: float = 0.0, height: int | None = None) -> np.ndarray:
-    """`text` as an ink map, pen origin at (MARGIN, MARGIN), as wide as its advance plus margins."""
+@lru_cache(maxsize=2048)
+def _coverage(text: str, face: str, size: int) -> np.ndarray:
+    """`text` drawn as Pillow draws it on the card, pen origin at (MARGIN, MARGIN), kept as 8-bit coverage."""
     typeface = font(face, size)
     width = int(np.ceil(typeface.getlength(text))) + 2 * MARGIN
-    canvas = Image.new("L", (max(width, 1), height or band_height(face, size)), 0)
+    canvas = Image.new("L", (max(width, 1), band_height(face, size)), 0)
     ImageDraw.Draw(canvas).text((MARGIN, MARGIN), text, font=typeface, fill=255)
-    return blurred(np.asarray(canvas, dtype=np.float32) / 255.0, blur)
+    return np.asarray(canvas)
+
+
+def render_ink(text: str, face: str, size: int, blur: float = 0.0) -> np.ndarray:
+    """`text` as an ink map at `blur`, as wide as its advance plus margins."""
+    return blurred(_coverage(text, face, size).astype(np.float32) / 255.0, blur)
 
 
 def blurred(ink: np.ndarray, blur: float) -> np.ndarray:
@@ -81,7 +85,7 @@ def glyph_set(alphabet: str, face: str, size: int, blur: float = 0.0) -> GlyphSe
     cells, advances = [], []
     for unit in units:
         advance = max(1, round(typeface.getlength(unit)))
-        ink = render_ink(unit, face, size, blur, height)
+        ink = render_ink(unit, face, size, blur)
         cells.append(np.ascontiguousarray(ink[:, MARGIN : MARGIN + advance]))
         advances.append(advance)
     widest = max(advances)
@@ -92,21 +96,10 @@ def glyph_set(alphabet: str, face: str, size: int, blur: float = 0.0) -> GlyphSe
     return GlyphSet(units, tuple(cells), np.array(advances), height, stacked.reshape(len(units), -1).T.copy(), energies)
 
 
-@lru_cache(maxsize=2048)
-def _word_coverage(text: str, face: str, size: int) -> np.ndarray:
-    """A candidate value's rendering, kept as 8-bit coverage: enum values and region names recur."""
-    typeface = font(face, size)
-    ascent, descent = typeface.getmetrics()
-    width = int(np.ceil(typeface.getlength(text))) + 2 * MARGIN
-    canvas = Image.new("L", (max(width, 1), ascent + descent + 2 * MARGIN), 0)
-    ImageDraw.Draw(canvas).text((MARGIN, MARGIN), text, font=typeface, fill=255)
-    return np.asarray(canvas)
-
-
 @lru_cache(maxsize=256)  # a card's enums, regions and places recur across cards (~40 KB each)
 def word_ink(text: str, face: str, size: int, blur: float = 0.0) -> np.ndarray:
-    """A whole candidate value as an ink map at `blur`."""
-    return blurred(_word_coverage(text, face, size).astype(np.float32) / 255.0, blur)
+    """A whole candidate value as an ink map at `blur`, kept: candidates recur from card to card."""
+    return render_ink(text, face, size, blur)
 
 
 @lru_cache(maxsize=65536)
@@ -119,4 +112,4 @@ def ink_extent(text: str, face: str, size: int) -> int:
 @lru_cache(maxsize=8192)
 def word_profile(text: str, face: str, size: int) -> np.ndarray:
     """Ink per column of a rendered value: a cheap signature to shortlist look-alike candidates."""
-    return _word_coverage(text, face, size).sum(axis=0, dtype=np.float32) / 255.0
+    return _coverage(text, face, size).sum(axis=0, dtype=np.float32) / 255.0

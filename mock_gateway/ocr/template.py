@@ -17,13 +17,11 @@ from threadpoolctl import ThreadpoolController
 
 from mock_gateway.ocr.extraction import CITY_HEADER, ISSUE_DATE, ISSUE_PLACE, PROVINCE_HEADER, TextLine
 from mock_gateway.ocr.glyphs import (
-    ADDRESS_ALPHABET,
     BLURS,
     DIGITS,
     MARGIN,
     NAME_ALPHABET,
-    PLACE_DATE_ALPHABET,
-    REGION_ALPHABET,
+    TEXT_ALPHABET,
     band_height,
     blurred,
     glyph_set,
@@ -77,12 +75,12 @@ ENUM_VALUES: dict[str, tuple[str, ...]] = {
 }  # the printed forms, as the card shows them
 FREE_TEXT_ALPHABETS: dict[str, str] = {
     "Nama": NAME_ALPHABET,
-    "Tempat/Tgl Lahir": PLACE_DATE_ALPHABET,
-    "Alamat": ADDRESS_ALPHABET,
+    "Tempat/Tgl Lahir": TEXT_ALPHABET,
+    "Alamat": TEXT_ALPHABET,
     "RT/RW": DIGITS + "/",
     "Berlaku Hingga": DIGITS + "-",  # when it is not SEUMUR HIDUP, it is a date
-    "Kel/Desa": REGION_ALPHABET,
-    "Kecamatan": REGION_ALPHABET,
+    "Kel/Desa": TEXT_ALPHABET,
+    "Kecamatan": TEXT_ALPHABET,
 }
 ENUM_RESIDUAL_LIMIT = 0.45  # a whole-word match worse than this is not trusted; the line is read glyph by glyph
 CLEAR_LEAD = 3.0  # ... unless every other candidate explains the line at least this many times worse
@@ -330,7 +328,7 @@ def _alphabet(line: _Line) -> str:
         return DIGITS
     if line.label == ISSUE_DATE:
         return DIGITS + "-"
-    return FREE_TEXT_ALPHABETS.get(line.label, REGION_ALPHABET)
+    return FREE_TEXT_ALPHABETS.get(line.label, TEXT_ALPHABET)
 
 
 def _pad_rows(crop: np.ndarray, y0: int, height: int) -> np.ndarray:
@@ -364,13 +362,19 @@ def _label_templates() -> dict[bool, np.ndarray]:
     return templates
 
 
+@cache
+def _blurred_labels(wrapped: bool, blur: float) -> np.ndarray:
+    """The label column as a lens with `blur` px of spread sees it: constant, so made once per blur."""
+    return blurred(_label_templates()[wrapped], blur)
+
+
 def _label_block(ink: np.ndarray) -> tuple[bool, int, int, float]:
     """Whether Alamat wrapped, the (dx, dy) that lines the label column up with the card, and the blur."""
     best = (-np.inf, False, 0, 0)
     for wrapped, template in _label_templates().items():
         region = np.pad(ink[: template.shape[0] + LABEL_SEARCH, : template.shape[1] + LABEL_SEARCH],
                         ((LABEL_SEARCH, 0), (LABEL_SEARCH, 0)))  # fmt: skip
-        scores = cv2.matchTemplate(blurred(region, 1.0), blurred(template, 1.0), cv2.TM_CCOEFF_NORMED)
+        scores = cv2.matchTemplate(blurred(region, 1.0), _blurred_labels(wrapped, 1.0), cv2.TM_CCOEFF_NORMED)
         _, score, _, (x, y) = cv2.minMaxLoc(scores)
         if score > best[0]:
             best = (score, wrapped, x - LABEL_SEARCH, y - LABEL_SEARCH)
@@ -381,5 +385,5 @@ def _label_block(ink: np.ndarray) -> tuple[bool, int, int, float]:
     ys, xs = slice(max(dy, 0), dy + height), slice(max(dx, 0), dx + width)
     patch = ink[ys, xs]
     seen[ys.start - dy : ys.start - dy + patch.shape[0], xs.start - dx : xs.start - dx + patch.shape[1]] = patch
-    blur = min(BLURS, key=lambda sigma: float(((blurred(template, sigma) - seen) ** 2).sum()))
+    blur = min(BLURS, key=lambda sigma: float(((_blurred_labels(wrapped, sigma) - seen) ** 2).sum()))
     return wrapped, dx, dy, blur
