@@ -362,19 +362,13 @@ def _label_templates() -> dict[bool, np.ndarray]:
     return templates
 
 
-@cache
-def _blurred_labels(wrapped: bool, blur: float) -> np.ndarray:
-    """The label column as a lens with `blur` px of spread sees it: constant, so made once per blur."""
-    return blurred(_label_templates()[wrapped], blur)
-
-
 def _label_block(ink: np.ndarray) -> tuple[bool, int, int, float]:
     """Whether Alamat wrapped, the (dx, dy) that lines the label column up with the card, and the blur."""
     best = (-np.inf, False, 0, 0)
     for wrapped, template in _label_templates().items():
         region = np.pad(ink[: template.shape[0] + LABEL_SEARCH, : template.shape[1] + LABEL_SEARCH],
                         ((LABEL_SEARCH, 0), (LABEL_SEARCH, 0)))  # fmt: skip
-        scores = cv2.matchTemplate(blurred(region, 1.0), _blurred_labels(wrapped, 1.0), cv2.TM_CCOEFF_NORMED)
+        scores = cv2.matchTemplate(blurred(region, 1.0), blurred(template, 1.0), cv2.TM_CCOEFF_NORMED)
         _, score, _, (x, y) = cv2.minMaxLoc(scores)
         if score > best[0]:
             best = (score, wrapped, x - LABEL_SEARCH, y - LABEL_SEARCH)
@@ -385,5 +379,6 @@ def _label_block(ink: np.ndarray) -> tuple[bool, int, int, float]:
     ys, xs = slice(max(dy, 0), dy + height), slice(max(dx, 0), dx + width)
     patch = ink[ys, xs]
     seen[ys.start - dy : ys.start - dy + patch.shape[0], xs.start - dx : xs.start - dx + patch.shape[1]] = patch
-    blur = min(BLURS, key=lambda sigma: float(((_blurred_labels(wrapped, sigma) - seen) ** 2).sum()))
+    # Blurred afresh each card: keeping the 14 blurred copies would cost 6 MB of a tight memory budget.
+    blur = min(BLURS, key=lambda sigma: float(((blurred(template, sigma) - seen) ** 2).sum()))
     return wrapped, dx, dy, blur
