@@ -1,0 +1,83 @@
+"""A real `ktp-sandbox serve` subprocess and a callback receiver, for tests that need real HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Receiver:
+    """The partner's callback endpoint: records every request and answers 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        received = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                received.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/onekyc/callback"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.requests
+
+
+class Server:
+    """One `ktp-sandbox serve` process."""
+
+    def __init__(self, data_dir: Path, config: Path | None = None, callback_url: str | None = None,
+                 *extra: str) -> None:  # fmt: skip
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.args = [str(Path(sys.executable).parent / "ktp-sandbox"), "serve", "--port", str(self.port),
+                     "--data-dir", str(data_dir), *extra]
+        if config is not None:
+            self.args += ["--config", str(config)]
+        if callback_url is not None:
+            self.args += ["--callback-url", callback_url]
+        self.process: subprocess.Popen | None = None
+        self.output = ""
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/__mock/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start: {self.stop()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        self.output, _ = self.process.communicate(timeout=30)
+        return self.output
