@@ -30,7 +30,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                received.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                 "body": body})
                 self.send_response(200)
                 self.send_header("content-length", "0")
                 self.end_headers()

@@ -334,3 +334,11 @@ def test_the_journal_holds_one_masked_entry_per_request(gateway: Gateway) -> Non
     for secret in (PASS_KEY, partner_token, user_token, slot["documentUrl"].split("X-Amz-Signature=")[1]):
         assert secret not in stored
     assert len(stored) < 64 * 1024, "the image is journaled as a reference, never as bytes"
+
+
+def test_both_specs_are_served_as_json(gateway: Gateway) -> None:
+    gateway_spec = gateway.client.get("/openapi.json")
+    control_spec = gateway.client.get("/__mock/openapi.json")
+    assert (gateway_spec.status_code, control_spec.status_code) == (200, 200)
+    assert "/coe/v1/submissions/{submissionId}/status" in gateway_spec.json()["paths"]
+    assert "/journal/verify" in control_spec.json()["paths"]
