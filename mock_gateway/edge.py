@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_gateway.domain import errors
 from mock_gateway.domain.overrides import RequestIdentity
+from mock_gateway.domain.presign import entity_too_large
 from mock_gateway.domain.tokens import TokenClaims
 from mock_gateway.handlers.context import SCOPE_KEY
 from mock_gateway.handlers.envelope import JSON, failure_body, storage_error_xml
@@ -108,9 +109,8 @@ class Edge:
         if fault and await self._inject(fault["fault"], exchange, send, capture_response):
             return
         limit = self.sandbox.settings.upload_max_bytes
-        too_large = storage_error_xml(
-            "EntityTooLarge", f"Your proposed upload exceeds the maximum allowed size of {limit} bytes."
-        )
+        refusal = entity_too_large(limit)
+        too_large = storage_error_xml(refusal.code, refusal.message)
         if self._too_large(exchange):
             await _answer(capture_response, 413, "application/xml", too_large)
             return

@@ -11,7 +11,7 @@ from typing import Any
 from mock_gateway.clock import Clock
 from mock_gateway.domain import errors
 from mock_gateway.domain.overrides import Overrides, RequestIdentity
-from mock_gateway.domain.presign import Presigner, PresignRejectedError
+from mock_gateway.domain.presign import Presigner, StorageError, entity_too_large
 from mock_gateway.domain.records import PartnerSession, Records, Submission
 from mock_gateway.domain.tokens import IssuedToken, TokenClaims, TokenService
 from mock_gateway.domain.views import DOCUMENT_KEY, status_view, submission_data, ui_message
@@ -21,16 +21,6 @@ from mock_gateway.store import EXTENSIONS, ImageStore
 
 LAUNCH_PATH = "/kyc/v2/index.html#/launch-v1?token="
 SUPPORTED_FLOW = "KTP_SCAN"
-
-
-class StorageError(Exception):
-    """A storage stand-in failure, answered S3/OSS style in XML."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -160,7 +150,7 @@ class KtpScanGateway:
     # E5 -----------------------------------------------------------------------------------------
     def upload(self, document_reference: str, query: Mapping[str, str], content_type: str, data: bytes) -> None:
         """E5: the storage stand-in takes the image bytes for an unconfirmed attempt."""
-        self._check_presigned("PUT", document_reference, query)
+        self.presigner.check("PUT", document_reference, query)
         submission = self.records.submission_by_reference(document_reference)
         if submission is None:
             raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
@@ -172,7 +162,7 @@ class KtpScanGateway:
         if not data:
             raise StorageError(400, "InvalidArgument", "The request body is empty.")
         if len(data) > self.settings.upload_max_bytes:
-            raise StorageError(413, "EntityTooLarge", _too_large(self.settings.upload_max_bytes))
+            raise entity_too_large(self.settings.upload_max_bytes)
         self.images.put(document_reference, data, media_type)
         with self.records.db.transaction() as connection:
             self.records.update_submission(
@@ -182,7 +172,7 @@ class KtpScanGateway:
 
     def download(self, document_reference: str, query: Mapping[str, str]) -> tuple[bytes, str]:
         """What `imageUrls.KTP` serves."""
-        self._check_presigned("GET", document_reference, query)
+        self.presigner.check("GET", document_reference, query)
         stored = self.images.get(document_reference)
         if stored is None:
             raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
@@ -193,12 +183,6 @@ class KtpScanGateway:
         if submission.image_content_type is None:
             return None
         return self.presigner.url("GET", submission.document_reference, self.settings.image_url_seconds)
-
-    def _check_presigned(self, method: str, document_reference: str, query: Mapping[str, str]) -> None:
-        try:
-            self.presigner.check(method, document_reference, query)
-        except PresignRejectedError as error:
-            raise StorageError(403, error.code, error.message) from error
 
     # E6 -----------------------------------------------------------------------------------------
     def confirm(self, caller: Caller, submission_id: str, metadata: Any, header_scenario: str | None
@@ -283,8 +267,4 @@ class KtpScanGateway:
 def _snake_token(issued: IssuedToken) -> dict[str, str]:
     """The token APIs' casing: snake_case strings."""
     return {"token": issued.token, "expiry_seconds": str(issued.expiry_seconds), "expires_at": str(issued.expires_at)}
-
-
-def _too_large(limit: int) -> str:
-    return f"Your proposed upload exceeds the maximum allowed size of {limit} bytes."
 

@@ -20,13 +20,20 @@ QUERY_KEYS = (
 )  # fmt: skip
 
 
-class PresignRejectedError(Exception):
-    """A presigned URL that is malformed, tampered with or expired; `code` is the S3 error code."""
+class StorageError(Exception):
+    """A storage stand-in failure (bad signature, missing object, …), answered S3/OSS style in XML."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
+        self.status = status
         self.code = code
         self.message = message
+
+
+def entity_too_large(limit: int) -> StorageError:
+    """What storage answers an upload over the size limit, whether the edge or the handler notices first."""
+    message = f"Your proposed upload exceeds the maximum allowed size of {limit} bytes."
+    return StorageError(413, "EntityTooLarge", message)
 
 
 @dataclass(frozen=True)
@@ -51,20 +58,20 @@ class Presigner:
         return f"{self.base_url}{STORAGE_PREFIX}{quote(document_reference)}?{urlencode(query)}"
 
     def check(self, method: str, document_reference: str, query: Mapping[str, str]) -> None:
-        """Raise PresignRejectedError unless `query` is our unexpired signature for `method` on the object."""
+        """Raise a 403 StorageError unless `query` is our unexpired signature for `method` on the object."""
         missing = [key for key in QUERY_KEYS if not query.get(key)]
         if missing:
-            raise PresignRejectedError("AccessDenied", f"Missing presigned query parameter(s): {', '.join(missing)}")
+            raise StorageError(403, "AccessDenied", f"Missing presigned query parameter(s): {', '.join(missing)}")
         expected = self._signature(method, document_reference, query)
         if not hmac.compare_digest(expected.encode(), query["X-Amz-Signature"].encode()):  # str raises on non-ASCII
-            raise PresignRejectedError("SignatureDoesNotMatch", SIGNATURE_MISMATCH)
+            raise StorageError(403, "SignatureDoesNotMatch", SIGNATURE_MISMATCH)
         try:
             signed_at = datetime.strptime(query["X-Amz-Date"], AMZ_DATE).replace(tzinfo=UTC).timestamp()
             expires_in = int(query["X-Amz-Expires"])
         except ValueError:
-            raise PresignRejectedError("AccessDenied", "X-Amz-Date or X-Amz-Expires is malformed") from None
+            raise StorageError(403, "AccessDenied", "X-Amz-Date or X-Amz-Expires is malformed") from None
         if self.clock.now() > signed_at + expires_in:
-            raise PresignRejectedError("AccessDenied", "Request has expired")
+            raise StorageError(403, "AccessDenied", "Request has expired")
 
     def _signature(self, method: str, document_reference: str, query: Mapping[str, str]) -> str:
         signed = "\n".join([method.upper(), STORAGE_PREFIX + document_reference, *(query[k] for k in QUERY_KEYS[:-1])])

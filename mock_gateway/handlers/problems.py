@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from mock_gateway.domain import errors
-from mock_gateway.domain.gateway import StorageError
+from mock_gateway.domain.presign import StorageError
 from mock_gateway.handlers.context import SCOPE_KEY
 from mock_gateway.handlers.envelope import JSON, failure_response, storage_error_response
 from mock_gateway.handlers.validation import BodyProblem, ParameterProblem
