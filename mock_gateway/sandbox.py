@@ -5,19 +5,23 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mock_gateway.clock import Clock, SystemClock
 from mock_gateway.delivery import CallbackDispatcher
 from mock_gateway.domain.gateway import KtpScanGateway
 from mock_gateway.domain.overrides import Overrides
 from mock_gateway.domain.presign import Presigner
-from mock_gateway.domain.processing import Processor
 from mock_gateway.domain.records import Records
 from mock_gateway.domain.tokens import SigningKey, TokenService
 from mock_gateway.journal import Journal
 from mock_gateway.routes import Routes
 from mock_gateway.settings import Settings
 from mock_gateway.store import Database, ImageStore
+
+if TYPE_CHECKING:
+    from mock_gateway.domain.processing import Processor
 
 LOG = logging.getLogger("ktp_sandbox")
 
@@ -35,7 +39,6 @@ class Sandbox:
     tokens: TokenService
     gateway: KtpScanGateway
     dispatcher: CallbackDispatcher
-    processor: Processor
     routes: Routes
     started_at: float = field(default_factory=time.monotonic)
     running: bool = False
@@ -57,9 +60,14 @@ class Sandbox:
             ImageStore(data_dir / "images"),
         )  # fmt: skip
         dispatcher = CallbackDispatcher(db, journal, clock, settings.partner)
-        processor = Processor(gateway, dispatcher, clock)
-        return cls(settings, clock, db, journal, records, overrides, tokens, gateway, dispatcher, processor,
-                   Routes.from_files())  # fmt: skip
+        return cls(settings, clock, db, journal, records, overrides, tokens, gateway, dispatcher, Routes.from_files())
+
+    @cached_property
+    def processor(self) -> Processor:
+        """The OCR pool, built on first use: HTTP-only worker processes never load OpenCV and the OCR backends."""
+        from mock_gateway.domain.processing import Processor
+
+        return Processor(self.gateway, self.dispatcher, self.clock)
 
     def start(self) -> None:
         """Start the processing pool and the callback dispatcher (once per data dir, in one process)."""

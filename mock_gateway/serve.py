@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import ctypes
 import logging
 import os
+import pickle
 import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import uvicorn
 
-from mock_gateway.app import GatewayApp, create_app
+from mock_gateway.app import GatewayApp
 from mock_gateway.journal import mask_text
 from mock_gateway.sandbox import Sandbox
-from mock_gateway.settings import DEMO_PARTNER, ENV_PREFIX, SCALAR_FIELDS, Settings, load_settings
+from mock_gateway.settings import DEMO_PARTNER, Settings
 from mock_gateway.version import package_version
 
-CONFIG_ENV = "KTP_SANDBOX_CONFIG"
-DEMO_CALLBACK_ENV = "KTP_SANDBOX_DEMO_CALLBACK_URL"
+CONNEXION_IMPORT_WARNING = "Using `httpx` with `starlette.testclient`"
+WORKER_ENV = "KTP_SANDBOX_HTTP_WORKER"  # the parent's settings and socket, handed to an HTTP worker process
+PR_SET_PDEATHSIG = 1
 
 
 class MaskSecrets(logging.Filter):
@@ -44,51 +50,53 @@ class GracefulServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def settings_from_environment() -> Settings:
-    """What `serve` passed down to its HTTP worker processes."""
-    config = os.environ.get(CONFIG_ENV)
-    settings = load_settings(Path(config) if config else None)
-    callback_url = os.environ.get(DEMO_CALLBACK_ENV)
-    return settings.with_demo_callback(callback_url) if callback_url else settings
+def serve(settings: Settings, access_log: bool) -> None:
+    """Run until SIGINT/SIGTERM, then let in-flight work finish; queued work stays in the data dir.
 
-
-def worker_app() -> GatewayApp:
-    """uvicorn's factory for each HTTP worker process; processing and callbacks run in the parent only."""
-    return create_app(settings_from_environment(), start_workers=False)
-
-
-def serve(settings: Settings, config: Path | None, callback_url: str | None, access_log: bool) -> None:
-    """Run until SIGINT/SIGTERM, then let in-flight work finish; queued work stays in the data dir."""
-    if callback_url:
-        settings = settings.with_demo_callback(callback_url)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    This process serves HTTP and runs the processing pool and the callbacks; each further HTTP worker is a child
+    process on the same socket that only serves HTTP, so it never loads the OCR stack.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("ktp_sandbox").setLevel(logging.INFO)
     logging.getLogger("uvicorn.access").addFilter(MaskSecrets())
-    for chatty in ("httpx", "connexion"):  # callback attempts are in the journal; connexion lists its specs
-        logging.getLogger(chatty).setLevel(logging.WARNING)
     sandbox = Sandbox.build(settings)
+    config = _uvicorn_config(GatewayApp(sandbox), settings, access_log)
+    sock = config.bind_socket()
     print(banner(settings), flush=True)
     sandbox.start()
-    options = {"host": settings.host, "port": settings.port, "access_log": access_log, "log_level": "warning",
-               "timeout_graceful_shutdown": 10}  # fmt: skip
+    helpers = [_start_http_worker(sock, settings, access_log) for _ in range(settings.http_workers - 1)]
     try:
-        if settings.http_workers > 1:
-            _pass_down(settings, config, callback_url)
-            uvicorn.run("mock_gateway.serve:worker_app", factory=True, workers=settings.http_workers, **options)
-        else:
-            GracefulServer(uvicorn.Config(GatewayApp(sandbox), **options)).run()
+        GracefulServer(config).run(sockets=[sock])
     finally:
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(15)
         sandbox.stop()
         print("ktp-sandbox: stopped; queued processing and callbacks are kept in the data dir", flush=True)
 
 
-def _pass_down(settings: Settings, config: Path | None, callback_url: str | None) -> None:
-    """Worker processes rebuild the same settings from the environment."""
-    if config is not None:
-        os.environ[CONFIG_ENV] = str(config.resolve())
-    for name in SCALAR_FIELDS:
-        os.environ[ENV_PREFIX + name.upper()] = str(getattr(settings, name))
-    if callback_url:
-        os.environ[DEMO_CALLBACK_ENV] = callback_url
+def _uvicorn_config(app: GatewayApp, settings: Settings, access_log: bool) -> uvicorn.Config:
+    return uvicorn.Config(app, host=settings.host, port=settings.port, access_log=access_log, log_level="warning",
+                          timeout_graceful_shutdown=10)  # fmt: skip
+
+
+def _start_http_worker(sock: socket.socket, settings: Settings, access_log: bool) -> subprocess.Popen:
+    """A child process that serves HTTP on this process's socket and imports only the web stack."""
+    handoff = base64.b64encode(pickle.dumps((settings, access_log, sock.fileno(), os.getpid()))).decode()
+    environment = {**os.environ, WORKER_ENV: handoff, "PYTHONWARNINGS": f"ignore:{CONNEXION_IMPORT_WARNING}"}
+    return subprocess.Popen([sys.executable, "-m", "mock_gateway.serve"], pass_fds=(sock.fileno(),), env=environment)
+
+
+def _http_worker() -> None:
+    """The child's side: serve until SIGTERM, or until the parent is gone (even after a kill -9)."""
+    settings, access_log, fd, parent = pickle.loads(base64.b64decode(os.environ[WORKER_ENV]))
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        return
+    logging.getLogger("uvicorn.access").addFilter(MaskSecrets())
+    app = GatewayApp(Sandbox.build(settings))
+    uvicorn.Server(_uvicorn_config(app, settings, access_log)).run(sockets=[socket.socket(fileno=fd)])
 
 
 def banner(settings: Settings) -> str:
@@ -115,3 +123,5 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+if __name__ == "__main__":
+    _http_worker()

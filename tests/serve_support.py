@@ -54,8 +54,8 @@ class Server:
     """One `ktp-sandbox serve` process."""
 
     def __init__(self, data_dir: Path, config: Path | None = None, callback_url: str | None = None,
-                 *extra: str) -> None:  # fmt: skip
-        self.port = free_port()
+                 *extra: str, port: int | None = None) -> None:  # fmt: skip
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.args = [str(Path(sys.executable).parent / "ktp-sandbox"), "serve", "--port", str(self.port),
                      "--data-dir", str(data_dir), *extra]
@@ -64,10 +64,11 @@ class Server:
         if callback_url is not None:
             self.args += ["--callback-url", callback_url]
         self.process: subprocess.Popen | None = None
-        self.output = ""
+        self.log = data_dir.parent / f"serve-{self.port}.log"  # a file, not a pipe: a busy server never stalls on it
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -80,5 +81,5 @@ class Server:
     def stop(self, sig: int = signal.SIGTERM) -> str:
         assert self.process is not None
         self.process.send_signal(sig)
-        self.output, _ = self.process.communicate(timeout=30)
-        return self.output
+        self.process.wait(timeout=30)
+        return self.log.read_text()

@@ -148,3 +148,27 @@ def test_sigterm_stops_cleanly_with_work_queued(tmp_path: Path, config: Path, re
         assert queue["pending"] == 1
     finally:
         server.stop()
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]  # fmt: skip
+
+
+def test_a_second_http_worker_shares_the_socket_and_stops_with_the_gateway(tmp_path: Path, config: Path,
+                                                                           receiver: Receiver) -> None:  # fmt: skip
+    card = generate_card(14, "camera")
+    server = Server(tmp_path / "data", config, receiver.url, "--http-workers", "2")
+    server.start()
+    try:
+        workers = children_of(server.process.pid)
+        assert len(workers) == 1
+        assert "mock_gateway.serve" in Path(f"/proc/{workers[0]}/cmdline").read_text()
+        _, sdk = start_flow(server.base, "flow-two-workers")
+        final = poll_to_exit(server.base, sdk, submit(server.base, sdk, card.photo.jpeg_file))
+        assert (final["status"], final["nextAction"]) == ("COMPLETED", "EXIT")
+        assert json.loads(receiver.wait_for(1)[0]["body"])["submissionDetails"]["ktpData"] == card.truth.to_ktp_data()
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert not Path(f"/proc/{workers[0]}").exists()

@@ -15,7 +15,7 @@ from mock_gateway.domain.presign import Presigner, StorageError, entity_too_larg
 from mock_gateway.domain.records import PartnerSession, Records, Submission
 from mock_gateway.domain.tokens import IssuedToken, TokenClaims, TokenService
 from mock_gateway.domain.views import DOCUMENT_KEY, status_view, submission_data, ui_message
-from mock_gateway.ocr.decode import ImageDecodeError, decode_image
+from mock_gateway.images import ImageDecodeError, check_image
 from mock_gateway.settings import Partner, Settings
 from mock_gateway.store import EXTENSIONS, ImageStore
 
@@ -195,7 +195,7 @@ class KtpScanGateway:
         if stored is None:
             raise errors.INVALID_UPLOAD_ARTIFACT
         try:
-            decode_image(stored[0])
+            check_image(stored[0])
         except ImageDecodeError as error:
             raise errors.GatewayError(**{**errors.INVALID_UPLOAD_ARTIFACT.__dict__, "detail": str(error)}) from error
         now = self.clock.now()

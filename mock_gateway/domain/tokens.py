@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import uuid
@@ -72,6 +73,7 @@ class TokenService:
     def __init__(self, key: SigningKey, clock: Clock) -> None:
         self._key = key
         self._clock = clock
+        self._decode = functools.lru_cache(maxsize=4096)(self._decode_uncached)
 
     def issue(self, claims: TokenClaims, lifetime_seconds: int) -> IssuedToken:
         """Sign `claims` for `lifetime_seconds` from now (the claims' own expires_at is ignored)."""
@@ -89,33 +91,34 @@ class TokenService:
 
     def identify(self, token: str | None) -> TokenClaims | None:
         """Whose token this is, expired or not, for journaling and fault matching; None if not ours."""
-        if not token:
-            return None
         try:
-            payload = jwt.decode(token, self._key.secret, algorithms=["HS256"], options={"verify_exp": False})
-        except jwt.PyJWTError:
+            return _claims(self._signed_payload(token))
+        except TokenRejectedError:
             return None
-        return _claims(payload)
 
     def verify(self, token: str | None, kind: TokenKind) -> TokenClaims:
         """The claims of a valid token of `kind`; anything else raises TokenRejectedError."""
-        if not token:
-            raise TokenRejectedError("no token")
-        try:
-            header = jwt.get_unverified_header(token)
-            if header.get("kid") != self._key.kid:
-                raise TokenRejectedError("unknown key id")
-            payload = jwt.decode(
-                token, self._key.secret, algorithms=["HS256"], issuer=ISSUER, options={"verify_exp": False},
-            )  # fmt: skip
-        except jwt.PyJWTError as error:
-            raise TokenRejectedError(f"invalid token: {error}") from error
+        payload = self._signed_payload(token)
         if payload.get("typ") != kind:
             raise TokenRejectedError(f"a {payload.get('typ')} token where a {kind} token is needed")
-        expires_at = int(payload.get("exp", 0))
-        if self._clock.now() >= expires_at:
+        if self._clock.now() >= int(payload.get("exp", 0)):
             raise TokenRejectedError("token expired")
         return _claims(payload)
+
+    def _signed_payload(self, token: str | None) -> dict:
+        """The payload of a token this gateway signed; cached, since every poll presents the same token twice."""
+        if not token:
+            raise TokenRejectedError("no token")
+        return self._decode(token)
+
+    def _decode_uncached(self, token: str) -> dict:
+        try:
+            if jwt.get_unverified_header(token).get("kid") != self._key.kid:
+                raise TokenRejectedError("unknown key id")
+            return jwt.decode(token, self._key.secret, algorithms=["HS256"], issuer=ISSUER,
+                              options={"verify_exp": False})  # fmt: skip
+        except jwt.PyJWTError as error:
+            raise TokenRejectedError(f"invalid token: {error}") from error
 
 
 def _claims(payload: dict) -> TokenClaims:
