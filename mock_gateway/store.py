@@ -31,6 +31,7 @@ class Database:
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=30000")
+            connection.execute("PRAGMA cache_size=-512")  # KiB; lookups are by key, and every thread has a cache
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
