@@ -1,0 +1,1 @@
+"""Reference implementations that follow every conformance rule, each with one defect switch per rule."""
