@@ -9,42 +9,7 @@ import pytest
 from conformance.reference.sdk_simulator import BACKOFF_SECONDS, DEFECTS, SdkResult, SdkSimulator
 from mock_gateway.journal import JournalEntry
 from tests.gateway_support import Gateway, card
-
-GLARE = 9501  # a serial in the retry-glare range, see synthetic_ktp.scenarios
-
-
-class Launch:
-    """One SDK launch against the in-process gateway; its sleeps move the clock and let the worker run."""
-
-    def __init__(self, gateway: Gateway, session_id: str, captures: list[bytes], defects: frozenset[str] = frozenset()):
-        self.gateway = gateway
-        self.sleeps: list[float] = []
-        session = gateway.session(session_id)
-        self.sdk = SdkSimulator(
-            gateway.settings.base_url, session.token, session_id, capture=lambda attempt: captures[attempt - 1],
-            http=gateway.client, sleep=self._sleep, defects=defects,
-        )  # fmt: skip
-
-    def _sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.gateway.clock.advance(seconds)
-        self.gateway.process()
-
-    def run(self) -> SdkResult:
-        result = self.sdk.launch()
-        self.gateway.process()
-        return result
-
-    def traffic(self) -> list[JournalEntry]:
-        """What the SDK sent (the partner backend's E3 is left out)."""
-        return [e for e in self.gateway.journal(partner_session_id=self.sdk.correlation_id)
-                if e.operation != "flows.initiate_flow"]  # fmt: skip
-
-
-def fault_on_presigned(gateway: Gateway, session_id: str, fault: dict, times: int | None = None) -> None:
-    """A control-plane fault on E4 for one partner session."""
-    match = {"partnerSessionId": session_id, "operation": "submissions.presigned_urls"}
-    gateway.sandbox.overrides.create({"match": match, "fault": fault, "times": times}, None)
+from tests.sdk_support import Launch, fault_on_presigned
 
 
 def operations(entries: list[JournalEntry]) -> list[tuple[str, int]]:
@@ -105,12 +70,14 @@ def symptom(defect: str, launch: Launch, result: SdkResult) -> bool:
     traffic = launch.traffic()
     counted = Counter(operations(traffic))
     submissions = [e.submission_id for e in traffic if e.operation == "submissions.presigned_urls"]
+    retried = [e.submission_id for e in traffic if e.operation == "submissions.submission_status"
+               and ((e.response_body or {}).get("data") or {}).get("nextAction") == "RETRY"]  # fmt: skip
     return {
         "sdk-session-per-call": len({e.sdk_session_id for e in traffic if e.sdk_session_id}) > 1,
-        "confirm-without-upload": counted[("submissions.confirm_submission", 422)] == 1
-        and not any(e.operation == "storage.upload_document" for e in traffic),
+        "confirm-twice": max(Counter(e.submission_id for e in traffic
+                                     if e.operation == "submissions.confirm_submission").values(), default=0) > 1,
         "poll-too-fast": bool(launch.sleeps) and max(launch.sleeps) < 1.0,
-        "retry-same-submission": counted[("submissions.confirm_submission", 409)] == 1,
+        "poll-after-retry": len(retried) > 1 and retried[0] == retried[1],
         "loop-on-401": counted[("submissions.presigned_urls", 401)] > 1,
         "no-backoff-on-5xx": counted[("submissions.presigned_urls", 503)] > len(BACKOFF_SECONDS)
         and set(launch.sleeps[:3]) == {0.0},

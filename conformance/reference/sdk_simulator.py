@@ -18,9 +18,9 @@ import httpx
 # defect switch -> the SDK rule it breaks
 DEFECTS: dict[str, str] = {
     "sdk-session-per-call": "SDK-01",  # a fresh x-sdk-session-id on every request
-    "confirm-without-upload": "SDK-02",  # confirms a slot it never uploaded to
+    "confirm-twice": "SDK-02",  # confirms each submission a second time (and shrugs off the 409)
     "poll-too-fast": "SDK-03",  # polls without waiting pollAfterMs
-    "retry-same-submission": "SDK-04",  # on RETRY confirms the old submission again instead of capturing anew
+    "poll-after-retry": "SDK-04",  # on RETRY keeps polling the rejected submission a while before capturing
     "loop-on-401": "SDK-05",  # keeps calling after a 401
     "no-backoff-on-5xx": "SDK-06",  # retries 5xx/503 at once, many times
     "report-wrong-submission": "SDK-07",  # reports COMPLETED with a submissionId that is not the final one
@@ -29,6 +29,7 @@ TRANSIENT = frozenset({500, 502, 503, 504})
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)  # three retries of a transient failure, then give up
 LOOP_ON_401_CALLS = 5
 IMPATIENT_POLLS = 20
+STUBBORN_POLLS = 2
 POLL_LIMIT = 600
 
 
@@ -86,8 +87,10 @@ class SdkSimulator:
             status = self._poll(submission_id)
             if status["nextAction"] == "RETRY":
                 attempt += 1
-                if "retry-same-submission" in self.defects:  # the gateway answers 409 and the launch ends there
-                    self._call("PUT", "/coe/v1/submissions/urls", json={"submissionId": submission_id})
+                if "poll-after-retry" in self.defects:
+                    for _ in range(STUBBORN_POLLS):
+                        self.sleep(1.0)
+                        self._call("GET", f"/coe/v1/submissions/{submission_id}/status")
                 submission_id = self._capture_and_confirm(attempt)
                 continue
             if status["status"] == "ERROR":
@@ -98,13 +101,19 @@ class SdkSimulator:
     def _capture_and_confirm(self, attempt: int) -> str:
         slot = self._call("GET", "/coe/v1/submissions/urls", params={"submissionType": "KTP_SCAN"})["data"]
         document = slot["documents"]["KTP_FRONT"]
-        if "confirm-without-upload" not in self.defects:
-            upload = self.http.put(document["documentUrl"], content=self.capture(attempt),
-                                   headers={"content-type": "image/jpeg"})  # fmt: skip
-            if upload.status_code != 200:
-                raise SdkStopped(self._result("ERROR", error_code="API", error_message=f"upload {upload.status_code}"))
-        self._call("PUT", "/coe/v1/submissions/urls", json={"submissionId": slot["submissionId"]})
+        upload = self.http.put(document["documentUrl"], content=self.capture(attempt),
+                               headers={"content-type": "image/jpeg"})  # fmt: skip
+        if upload.status_code != 200:
+            raise SdkStopped(self._result("ERROR", error_code="API", error_message=f"upload {upload.status_code}"))
+        self._confirm(slot["submissionId"])
+        if "confirm-twice" in self.defects:
+            self._confirm(slot["submissionId"], tolerate_conflict=True)
         return slot["submissionId"]
+
+    def _confirm(self, submission_id: str, tolerate_conflict: bool = False) -> None:
+        """E6; a defect's extra confirm meets 409 and carries on, so only its own rule breaks."""
+        body = {"submissionId": submission_id}
+        self._call("PUT", "/coe/v1/submissions/urls", json=body, tolerated=(409,) if tolerate_conflict else ())
 
     def _poll(self, submission_id: str) -> dict:
         for _ in range(POLL_LIMIT):
@@ -115,7 +124,7 @@ class SdkSimulator:
             self.sleep(wait / IMPATIENT_POLLS if "poll-too-fast" in self.defects else wait)
         raise SdkStopped(self._result("NOT_COMPLETED", submission_id, "API", "the submission never ended"))
 
-    def _call(self, method: str, path: str, **kwargs: object) -> dict:
+    def _call(self, method: str, path: str, tolerated: tuple[int, ...] = (), **kwargs: object) -> dict:
         """One API call with the SDK's headers, transient failures retried with bounded backoff."""
         backoff = (0.0,) * 10 if "no-backoff-on-5xx" in self.defects else BACKOFF_SECONDS
         for delay in (*backoff, None):
@@ -128,6 +137,8 @@ class SdkSimulator:
             if response.status_code not in TRANSIENT or delay is None:
                 break
             self.sleep(delay)
+        if response.status_code in tolerated:
+            return response.json()
         if response.status_code != 200:
             cause = _cause(response)
             raise SdkStopped(self._result("ERROR", error_code="API", error_message=f"{response.status_code} {cause}"))
