@@ -190,12 +190,14 @@ class Edge:
         if exchange.operation in TOKEN_OPERATIONS and exchange.status != 200:
             partner_id = None  # an unauthenticated caller must not write into a partner's journal
         query = scope.get("query_string", b"").decode("latin-1")
+        # a details lookup by x-submission-id still belongs to its partner session
+        partner_session_id = identity.partner_session_id or _data_field(response_json, "partnerSessionId")
         self.sandbox.journal.record(
             kind="request", method=scope["method"], url=scope["path"] + (f"?{query}" if query else ""),
             request_headers=dict(exchange.headers), request_body=self._body(exchange, request_json, request=True),
             status=exchange.status, response_headers=exchange.response_headers,
             response_body=self._body(exchange, response_json, request=False), latency_ms=latency_ms,
-            partner_id=partner_id, operation=exchange.operation, partner_session_id=identity.partner_session_id,
+            partner_id=partner_id, operation=exchange.operation, partner_session_id=partner_session_id,
             submission_id=self._submission_id(exchange, request_json, response_json),
             sdk_session_id=exchange.headers.get("x-sdk-session-id"), error=exchange.error,
         )  # fmt: skip

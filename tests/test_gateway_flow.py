@@ -319,7 +319,7 @@ def test_the_journal_holds_one_masked_entry_per_request(gateway: Gateway) -> Non
          "sdk-journal"),
         ("request", "GET", "submissions.submission_status", 200, CLIENT_ID, "ps-journal", submission_id,
          "sdk-journal"),
-        ("request", "GET", "details.submission_details", 200, CLIENT_ID, None, submission_id, None),
+        ("request", "GET", "details.submission_details", 200, CLIENT_ID, "ps-journal", submission_id, None),
     ]  # fmt: skip
     token_entry, flow_entry, _, upload, *_ = entries
     assert token_entry.request_headers["pass-key"] == mask_secret(PASS_KEY)

@@ -1,0 +1,160 @@
+"""pytest plugin (entry point `ktp_sandbox`): a mock gateway, synthetic cards and the journal for partners' own suites.
+
+    def test_my_backend_reads_the_card(ktp_gateway, ktp_card, ktp_journal):
+        card = ktp_card(seed=7)                       # a camera photo of a synthetic KTP and its ground truth
+        ...point the backend under test at ktp_gateway.base_url, upload card.image, wait for the callback...
+        assert ktp_journal.count(operation="details.submission_details") == 1
+
+`ktp_gateway` is one `ktp-sandbox serve` per test session on a free port, reset before every test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ADMIN_KEY = "ktp-sandbox-admin"
+DEMO_CLIENT_ID = "demo-client"
+DEMO_PASS_KEY = "demo-pass-key"
+DEMO_SDK_PARTNER = "DEMO-SDK-KTP_SCAN"
+
+
+@dataclass
+class KtpGateway:
+    """A running mock gateway: where it is, the demo credentials, and its control plane."""
+
+    base_url: str
+    client: httpx.Client
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """Headers that open the whole control plane."""
+        return {"x-mock-admin-key": ADMIN_KEY}
+
+    def partner_token(self) -> str:
+        """E1 for the demo partner."""
+        response = self.client.get("/v1/coe/partner/authentication",
+                                   headers={"client-id": DEMO_CLIENT_ID, "pass-key": DEMO_PASS_KEY})  # fmt: skip
+        response.raise_for_status()
+        return response.json()["data"]["token"]
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A control-plane call (`path` under /__mock) as the admin; returns `data`."""
+        response = self.client.request(method, f"/__mock{path}", headers=self.admin_headers, **kwargs)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    def override(self, **spec: Any) -> dict[str, Any]:
+        """POST /__mock/scenarios: force an outcome, a fault or callback misbehaviour."""
+        return self.control("POST", "/scenarios", json=spec)
+
+    def reset(self) -> None:
+        """Forget every session, submission, journal entry, override and callback."""
+        self.control("POST", "/reset")
+
+
+@dataclass(frozen=True)
+class KtpCard:
+    """A synthetic e-KTP photo and what the gateway must read from it."""
+
+    image: bytes
+    content_type: str
+    truth: dict[str, str] | None  # the ktpData the gateway must return; None for a photo with no KTP
+
+
+@dataclass
+class KtpJournal:
+    """The gateway's journal through the control plane."""
+
+    gateway: KtpGateway
+
+    def entries(self, **where: Any) -> list[dict[str, Any]]:
+        """Entries matching the filters (partnerSessionId, submissionId, operation, kind, status, …), oldest first."""
+        return self.gateway.control("GET", "/journal", params={"limit": 1000, **where})["entries"]
+
+    def count(self, **where: Any) -> int:
+        """How many entries match."""
+        return self.gateway.control("GET", "/journal/count", params=where)["count"]
+
+    def verify(self, where: dict[str, Any], **expectation: Any) -> dict[str, Any]:
+        """POST /__mock/journal/verify, e.g. `verify({"operation": …}, atLeast=1, withinMs=5000)`."""
+        return self.gateway.control("POST", "/journal/verify", json={"where": where, **expectation})
+
+
+@pytest.fixture(scope="session")
+def _ktp_gateway_process() -> Iterator[str]:
+    """One `ktp-sandbox serve` for the session, in a throwaway data dir."""
+    data_dir = Path(tempfile.mkdtemp(prefix="ktp-sandbox-"))
+    port = _free_port()
+    command = [str(Path(sys.executable).parent / "ktp-sandbox"), "serve", "--port", str(port), "--data-dir",
+               str(data_dir / "data")]  # fmt: skip
+    with (data_dir / "serve.log").open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base_url, process, data_dir / "serve.log")
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def ktp_gateway(_ktp_gateway_process: str) -> Iterator[KtpGateway]:
+    """The session's mock gateway, reset before this test."""
+    with httpx.Client(base_url=_ktp_gateway_process, timeout=30) as client:
+        gateway = KtpGateway(_ktp_gateway_process, client)
+        gateway.reset()
+        yield gateway
+
+
+@pytest.fixture
+def ktp_card() -> Callable[..., KtpCard]:
+    """A factory of synthetic cards: `ktp_card(seed=7, preset="camera", scenario="retry-glare")`."""
+    from synthetic_ktp.dataset import generate_card  # the generator loads only in suites that ask for cards
+
+    def make(seed: int = 0, preset: str = "camera", scenario: str | None = None) -> KtpCard:
+        card = generate_card(seed, preset, scenario)
+        if card.photo.jpeg_file is not None:
+            return KtpCard(card.photo.jpeg_file, "image/jpeg", card.truth.to_ktp_data() if card.truth else None)
+        buffer = BytesIO()
+        card.photo.image.save(buffer, "PNG")
+        return KtpCard(buffer.getvalue(), "image/png", card.truth.to_ktp_data() if card.truth else None)
+
+    return make
+
+
+@pytest.fixture
+def ktp_journal(ktp_gateway: KtpGateway) -> KtpJournal:
+    """The journal of this test's gateway."""
+    return KtpJournal(ktp_gateway)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base_url}/__mock/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"ktp-sandbox serve did not start:\n{log.read_text()}")
