@@ -201,11 +201,6 @@ class Records:
             )
             return row["submission_id"]
 
-    def next_job_due(self) -> float | None:
-        """When the earliest queued job becomes due."""
-        row = self.db.connection().execute("SELECT min(run_after) FROM jobs WHERE state = 'queued'").fetchone()
-        return row[0]
-
     def requeue_running(self) -> int:
         """Jobs a previous process was running when it died go back to the queue."""
         with self.db.transaction() as connection:

@@ -23,11 +23,6 @@ def failure_body(error: GatewayError) -> dict[str, Any]:
     return {"success": False, "errors": [error.error_item()], "data": None}
 
 
-def failure(error: GatewayError) -> tuple[dict[str, Any], int]:
-    """The envelope for a handler to return."""
-    return failure_body(error), error.status
-
-
 def failure_response(error: GatewayError) -> ConnexionResponse:
     """The envelope for an error handler (outside any Flask view)."""
     return ConnexionResponse(status_code=error.status, content_type=JSON, body=json.dumps(failure_body(error)))
