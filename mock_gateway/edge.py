@@ -17,14 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_gateway.domain import errors
 from mock_gateway.domain.overrides import RequestIdentity
 from mock_gateway.domain.presign import entity_too_large
-from mock_gateway.domain.tokens import TokenClaims
 from mock_gateway.handlers.context import SCOPE_KEY
 from mock_gateway.handlers.envelope import JSON, failure_body, storage_error_xml
-from mock_gateway.routes import METHODS, RouteMatch
+from mock_gateway.routes import METHODS, STORAGE_OPERATIONS, RouteMatch
 from mock_gateway.sandbox import Sandbox
 
 CAPTURE_BYTES = 256 * 1024
-STORAGE_OPERATIONS = ("storage.upload_document", "storage.download_document")
 TOKEN_OPERATIONS = ("tokens.partner_token", "tokens.user_token")
 # Each token API refuses in its own words (entity, and an integer code on v2).
 EXPIRED_TOKEN_ERRORS = {
@@ -42,7 +40,8 @@ class Exchange:
 
     match: RouteMatch
     headers: Headers
-    claims: TokenClaims | None
+    identity: RequestIdentity  # who the request is for, worked out once for the fault and the journal
+    stored_submission_id: str | None  # a storage request's attempt, found by its document reference
     request_body: bytearray = field(default_factory=bytearray)
     request_bytes: int = 0
     status: int | None = None
@@ -80,7 +79,7 @@ class Edge:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        exchange = Exchange(match, headers, self._claims(headers))
+        exchange = Exchange(match, headers, *self._identity(match, headers))
         started = time.perf_counter()
         try:
             await self._handle(exchange, scope, receive, send)
@@ -105,7 +104,7 @@ class Edge:
                 exchange.response_body += message.get("body", b"")[: CAPTURE_BYTES - len(exchange.response_body)]
             await send(message)
 
-        fault = self.sandbox.overrides.take(self._identity(exchange), ("fault",))
+        fault = self.sandbox.overrides.take(exchange.identity, ("fault",))
         if fault and await self._inject(fault["fault"], exchange, send, capture_response):
             return
         limit = self.sandbox.settings.upload_max_bytes
@@ -165,27 +164,26 @@ class Edge:
         length = exchange.headers.get("content-length", "")
         return length.isdigit() and int(length) > self.sandbox.settings.upload_max_bytes
 
-    def _claims(self, headers: Headers) -> TokenClaims | None:
-        return self.sandbox.tokens.identify(headers.get("x-onekyc-token"))
-
-    def _identity(self, exchange: Exchange) -> RequestIdentity:
-        claims, headers = exchange.claims, exchange.headers
-        client_id = claims.client_id if claims else headers.get("client-id")
-        if exchange.operation in STORAGE_OPERATIONS:
-            submission = self.sandbox.records.submission_by_reference(exchange.match.path_params["documentReference"])
+    def _identity(self, match: RouteMatch, headers: Headers) -> tuple[RequestIdentity, str | None]:
+        """From the token (or a storage request's attempt), else the headers; and that attempt's id."""
+        operation = match.route.operation_id
+        if operation in STORAGE_OPERATIONS:
+            submission = self.sandbox.records.submission_by_reference(match.path_params["documentReference"])
             if submission is not None:
-                return self.sandbox.gateway.identity(submission, exchange.operation)
-        return RequestIdentity(
-            client_id=client_id,
+                return self.sandbox.gateway.identity(submission, operation), submission.submission_id
+        claims = self.sandbox.tokens.identify(headers.get("x-onekyc-token"))
+        identity = RequestIdentity(
+            client_id=claims.client_id if claims else headers.get("client-id"),
             partner_user_id=(claims.user_id if claims else None) or headers.get("x-partner-user-id"),
             partner_session_id=headers.get("x-partner-session-id"),
-            operation=exchange.operation,
+            operation=operation,
         )
+        return identity, None
 
     def _record(self, exchange: Exchange, scope: Scope, latency_ms: float) -> None:
         request_json = _json(exchange.request_body, exchange.headers.get("content-type", ""))
         response_json = _json(exchange.response_body, exchange.response_headers.get("content-type", ""))
-        identity = self._identity(exchange)
+        identity = exchange.identity
         partner_id = identity.client_id
         if exchange.operation in TOKEN_OPERATIONS and exchange.status != 200:
             partner_id = None  # an unauthenticated caller must not write into a partner's journal
@@ -223,10 +221,7 @@ class Edge:
             _data_field(response_json, "submissionId"),
         )
         found = next((c for c in candidates if isinstance(c, str) and c), None)
-        if found is None and exchange.operation in STORAGE_OPERATIONS:
-            submission = self.sandbox.records.submission_by_reference(exchange.match.path_params["documentReference"])
-            found = submission.submission_id if submission else None
-        return found
+        return found or exchange.stored_submission_id
 
 
 async def _answer(respond: Send, status: int, content_type: str, body: str) -> None:

@@ -14,6 +14,7 @@ GATEWAY_SPEC = OPENAPI_DIR / "gateway.yaml"
 CONTROL_SPEC = OPENAPI_DIR / "mock.yaml"
 CONTROL_PREFIX = "/__mock"
 METHODS = ("get", "put", "post", "delete", "patch")
+STORAGE_OPERATIONS = ("storage.upload_document", "storage.download_document")  # the stand-in answers S3-style XML
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from mock_gateway.domain.presign import StorageError
 from mock_gateway.handlers.context import SCOPE_KEY
 from mock_gateway.handlers.envelope import JSON, failure_response, storage_error_response
 from mock_gateway.handlers.validation import BodyProblem, ParameterProblem
-from mock_gateway.routes import CONTROL_PREFIX, RouteMatch
+from mock_gateway.routes import CONTROL_PREFIX, STORAGE_OPERATIONS, RouteMatch
 
 LOG = logging.getLogger("ktp_sandbox.errors")
-STORAGE_OPERATIONS = ("storage.upload_document", "storage.download_document")
 MOCK_CAUSES = {
     400: "MOCK_INVALID_REQUEST", 401: "MOCK_UNAUTHORIZED", 403: "MOCK_FORBIDDEN", 404: "MOCK_NOT_FOUND",
     405: "MOCK_METHOD_NOT_ALLOWED", 409: "MOCK_CONFLICT", 500: "MOCK_INTERNAL_ERROR",
