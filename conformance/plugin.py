@@ -97,14 +97,14 @@ class KtpJournal:
 def _ktp_gateway_process() -> Iterator[str]:
     """One `ktp-sandbox serve` for the session, in a throwaway data dir."""
     data_dir = Path(tempfile.mkdtemp(prefix="ktp-sandbox-"))
-    port = _free_port()
+    port = free_port()
     command = [str(Path(sys.executable).parent / "ktp-sandbox"), "serve", "--port", str(port), "--data-dir",
                str(data_dir / "data")]  # fmt: skip
     with (data_dir / "serve.log").open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base_url, process, data_dir / "serve.log")
+        wait_until_up(base_url, process, data_dir / "serve.log")
         yield base_url
     finally:
         process.terminate()
@@ -143,13 +143,15 @@ def ktp_journal(ktp_gateway: KtpGateway) -> KtpJournal:
     return KtpJournal(ktp_gateway)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_until_up(base_url: str, process: subprocess.Popen, log: Path) -> None:
+    """Until the control plane answers; a server that exits or hangs raises with its log."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -11,13 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import requests
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from conformance.plugin import free_port, wait_until_up
 
 
 class Receiver:
@@ -69,14 +62,11 @@ class Server:
     def start(self) -> None:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/__mock/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"server did not start: {self.stop()}")
+        try:
+            wait_until_up(self.base, self.process, self.log)
+        except RuntimeError:
+            self.process.kill()
+            raise
 
     def stop(self, sig: int = signal.SIGTERM) -> str:
         assert self.process is not None

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from conformance.plugin import free_port
 from mock_gateway.clock import ManualClock
 from mock_gateway.delivery import (
     CallbackDispatcher,
@@ -199,13 +199,6 @@ def harness(tmp_path: Path):
 def wall_start() -> float:
     """A start time Standard Webhooks verification accepts (it checks against the real clock, ±5 min)."""
     return float(int(time.time()))
-
-
-def free_port() -> int:
-    """A port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])

@@ -29,8 +29,9 @@ import schemathesis
 from schemathesis.auths import AuthStorage
 from schemathesis.config import SchemathesisConfig
 
+from conformance.plugin import free_port
 from synthetic_ktp.dataset import generate_card
-from tests.serve_support import Server, free_port
+from tests.serve_support import Server
 
 pytestmark = pytest.mark.slow
 
