@@ -15,7 +15,6 @@ class GatewayError(Exception):
     code: str | int  # a string almost everywhere; the v2 user-token API answers integers
     cause: str
     entity: str | None = None
-    detail: str = ""  # for logs and the journal; never sent, the real gateway sends no detail
 
     def error_item(self) -> dict[str, str | int]:
         """The `errors[]` item."""

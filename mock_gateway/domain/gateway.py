@@ -197,7 +197,7 @@ class KtpScanGateway:
         try:
             check_image(stored[0])
         except ImageDecodeError as error:
-            raise errors.GatewayError(**{**errors.INVALID_UPLOAD_ARTIFACT.__dict__, "detail": str(error)}) from error
+            raise errors.INVALID_UPLOAD_ARTIFACT from error
         now = self.clock.now()
         with self.records.db.transaction() as connection:
             current = self.records.submission(submission_id, connection)

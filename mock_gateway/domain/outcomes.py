@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,7 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         """Kept on the submission while a processing delay holds the outcome back."""
-        return self.__dict__.copy()
+        return dataclasses.asdict(self)
 
 
 def decide(extraction: Extraction, triggers: Triggers, attempt: int, max_attempts: int,
