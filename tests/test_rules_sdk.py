@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from conformance.checks.sdk import SdkLaunch
+from conformance.evidence import Verdict
 from conformance.reference.sdk_simulator import DEFECTS
-from conformance.rules import SdkLaunch, Verdict, rules_of
+from conformance.rules import rules_of
 from tests.gateway_support import Gateway, card
 from tests.sdk_support import Launch, fault_on_presigned
 
