@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -37,16 +38,21 @@ class KtpGateway:
 
     base_url: str
     client: httpx.Client
+    client_id: str = DEMO_CLIENT_ID
+    pass_key: str = DEMO_PASS_KEY
+    admin_key: str | None = ADMIN_KEY  # None: the control plane is opened with the partner's own credentials
 
     @property
     def admin_headers(self) -> dict[str, str]:
-        """Headers that open the whole control plane."""
-        return {"x-mock-admin-key": ADMIN_KEY}
+        """Headers that open the control plane: the whole of it with the admin key, else the partner's share."""
+        if self.admin_key is not None:
+            return {"x-mock-admin-key": self.admin_key}
+        return {"client-id": self.client_id, "pass-key": self.pass_key}
 
     def partner_token(self) -> str:
-        """E1 for the demo partner."""
+        """E1 with the partner's credentials."""
         response = self.client.get("/v1/coe/partner/authentication",
-                                   headers={"client-id": DEMO_CLIENT_ID, "pass-key": DEMO_PASS_KEY})  # fmt: skip
+                                   headers={"client-id": self.client_id, "pass-key": self.pass_key})  # fmt: skip
         response.raise_for_status()
         return response.json()["data"]["token"]
 
@@ -72,6 +78,7 @@ class KtpCard:
     image: bytes
     content_type: str
     truth: dict[str, str] | None  # the ktpData the gateway must return; None for a photo with no KTP
+    expected: str = "VALID"  # how the gateway must end the flow: VALID, INVALID or ERROR
 
 
 @dataclass
@@ -81,8 +88,13 @@ class KtpJournal:
     gateway: KtpGateway
 
     def entries(self, **where: Any) -> list[dict[str, Any]]:
-        """Entries matching the filters (partnerSessionId, submissionId, operation, kind, status, …), oldest first."""
-        return self.gateway.control("GET", "/journal", params={"limit": 1000, **where})["entries"]
+        """Every entry matching the filters (partnerSessionId, submissionId, operation, kind, …), oldest first."""
+        entries: list[dict[str, Any]] = []
+        while True:
+            page = self.gateway.control("GET", "/journal", params={"limit": 1000, "offset": len(entries), **where})
+            entries += page["entries"]
+            if not page["entries"] or len(entries) >= page["total"]:
+                return entries
 
     def count(self, **where: Any) -> int:
         """How many entries match."""
@@ -96,20 +108,29 @@ class KtpJournal:
 @pytest.fixture(scope="session")
 def _ktp_gateway_process() -> Iterator[str]:
     """One `ktp-sandbox serve` for the session, in a throwaway data dir."""
-    data_dir = Path(tempfile.mkdtemp(prefix="ktp-sandbox-"))
-    port = free_port()
+    work_dir = Path(tempfile.mkdtemp(prefix="ktp-sandbox-"))
+    try:
+        with serving_gateway(work_dir, free_port()) as base_url:
+            yield base_url
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+@contextmanager
+def serving_gateway(work_dir: Path, port: int, config: Path | None = None) -> Iterator[str]:
+    """`ktp-sandbox serve` on 127.0.0.1:`port` with its data and log in `work_dir`, until the block ends."""
     command = [str(Path(sys.executable).parent / "ktp-sandbox"), "serve", "--port", str(port), "--data-dir",
-               str(data_dir / "data")]  # fmt: skip
-    with (data_dir / "serve.log").open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+               str(work_dir / "data"), *(["--config", str(config)] if config else [])]  # fmt: skip
+    log = work_dir / "serve.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base_url, process, data_dir / "serve.log")
+        wait_until_up(f"{base_url}/__mock/health", process, log)
         yield base_url
     finally:
         process.terminate()
         process.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -124,23 +145,28 @@ def ktp_gateway(_ktp_gateway_process: str) -> Iterator[KtpGateway]:
 @pytest.fixture
 def ktp_card() -> Callable[..., KtpCard]:
     """A factory of synthetic cards: `ktp_card(seed=7, preset="camera", scenario="retry-glare")`."""
-    from synthetic_ktp.dataset import generate_card  # the generator loads only in suites that ask for cards
-
-    def make(seed: int = 0, preset: str = "camera", scenario: str | None = None) -> KtpCard:
-        card = generate_card(seed, preset, scenario)
-        if card.photo.jpeg_file is not None:
-            return KtpCard(card.photo.jpeg_file, "image/jpeg", card.truth.to_ktp_data() if card.truth else None)
-        buffer = BytesIO()
-        card.photo.image.save(buffer, "PNG")
-        return KtpCard(buffer.getvalue(), "image/png", card.truth.to_ktp_data() if card.truth else None)
-
-    return make
+    return make_card
 
 
 @pytest.fixture
 def ktp_journal(ktp_gateway: KtpGateway) -> KtpJournal:
     """The journal of this test's gateway."""
     return KtpJournal(ktp_gateway)
+
+
+def make_card(seed: int = 0, preset: str = "camera", scenario: str | None = None) -> KtpCard:
+    """The synthetic card of `seed` as the camera sees it, with its ground truth and expected outcome."""
+    from synthetic_ktp.dataset import generate_card  # the generator loads only in suites that ask for cards
+
+    card = generate_card(seed, preset, scenario)
+    outcome = card.expected_outcome
+    expected = "ERROR" if outcome.status == "ERROR" else outcome.result or "INVALID"
+    truth = card.truth.to_ktp_data() if card.truth else None
+    if card.photo.jpeg_file is not None:
+        return KtpCard(card.photo.jpeg_file, "image/jpeg", truth, expected)
+    buffer = BytesIO()
+    card.photo.image.save(buffer, "PNG")
+    return KtpCard(buffer.getvalue(), "image/png", truth, expected)
 
 
 def free_port() -> int:
@@ -150,13 +176,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(base_url: str, process: subprocess.Popen, log: Path) -> None:
-    """Until the control plane answers; a server that exits or hangs raises with its log."""
+def wait_until_up(ready_url: str, process: subprocess.Popen, log: Path) -> None:
+    """Until `ready_url` answers 200; a server that exits or hangs raises with its log."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"{base_url}/__mock/health", timeout=1).status_code == 200:
+            if httpx.get(ready_url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise RuntimeError(f"ktp-sandbox serve did not start:\n{log.read_text()}")
+    raise RuntimeError(f"{' '.join(map(str, process.args))} did not start:\n{log.read_text()}")

@@ -63,7 +63,7 @@ class Server:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until_up(self.base, self.process, self.log)
+            wait_until_up(f"{self.base}/__mock/health", self.process, self.log)
         except RuntimeError:
             self.process.kill()
             raise
