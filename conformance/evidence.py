@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -38,3 +38,25 @@ def response_data(entry: dict[str, Any]) -> dict[str, Any]:
     """The envelope's `data` of an entry's response, or {}."""
     body = entry["response"]["body"]
     return body.get("data") or {} if isinstance(body, dict) else {}
+
+
+def backoff_offences(calls: Sequence[dict[str, Any]], transient: Callable[[int], bool], max_retries: int,
+                     min_gap_seconds: float) -> list[str]:  # fmt: skip
+    """Retries of transient answers that came too soon (each wait at least the last one) or too many times."""
+    offending: list[str] = []
+    streak: list[dict[str, Any]] = []
+    last_gap = 0.0
+    for call in calls:
+        if streak:
+            gap = seconds(call) - seconds(streak[-1])
+            if gap < max(min_gap_seconds, last_gap):
+                offending.append(f"{describe(call)}: retried {gap * 1000:.0f} ms after {describe(streak[-1])}")
+            last_gap = gap
+        status = call["response"]["status"]
+        if status is not None and transient(status):
+            streak.append(call)
+            if len(streak) > max_retries + 1:
+                offending.append(f"{describe(call)}: retry {len(streak) - 1} of a transient failure")
+        else:
+            streak, last_gap = [], 0.0
+    return offending

@@ -8,7 +8,8 @@ read `/openapi.json` from the running server) fails under pytest 9 (`'Function' 
 Token-protected operations get valid tokens from auth providers. The token endpoints keep their generated headers,
 but every other positive case carries the demo credentials, and every other positive storage case a real presigned
 URL, so the 200 paths are fuzzed too. A stateful run follows the spec's links from E4 to E6, E7 and E8. The last
-test asserts how many cases were sent and that every operation that can succeed did.
+test asserts how many cases were sent and that every operation that can succeed did. The settings, auth providers and
+credential lending are conformance/fuzz.py's, which the gateway conformance suite (GW-09) runs too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,8 +27,18 @@ import pytest
 import requests
 import schemathesis
 from schemathesis.auths import AuthStorage
-from schemathesis.config import SchemathesisConfig
 
+from conformance.fuzz import (
+    OPENAPI,
+    PARTNER_TOKEN_OPERATIONS,
+    TOKEN_HEADER,
+    USER_TOKEN_OPERATIONS,
+    Identity,
+    Lender,
+    config,
+    operation_id_of,
+    register_auth,
+)
 from conformance.plugin import free_port
 from synthetic_ktp.dataset import generate_card
 from tests.serve_support import Server
@@ -41,15 +51,8 @@ BASE = f"http://127.0.0.1:{PORT}"
 EXAMPLES_PER_OPERATION = 200
 STATEFUL_SCENARIOS = 100
 MIN_CASES = 1000
-DEMO = {"client-id": "demo-client", "pass-key": "demo-pass-key"}
-DEMO_USER = {"x-onboarding-partner": "DEMO-SDK-KTP_SCAN", "x-partner-user-id": "fuzz-user",
-             "x-partner-user-id-type": "CLIENT_X_USER_ID"}  # fmt: skip
-TOKEN_HEADER = "x-onekyc-token"
+IDENTITY = Identity("demo-client", "demo-pass-key", "DEMO-SDK-KTP_SCAN", "fuzz-user")
 ADMIN = {"x-mock-admin-key": "ktp-sandbox-admin"}
-PARTNER_TOKEN_OPERATIONS = ["flows.initiate_flow", "details.submission_details", "details.partner_submission_details"]
-USER_TOKEN_OPERATIONS = [
-    "submissions.presigned_urls", "submissions.confirm_submission", "submissions.submission_status",
-]  # fmt: skip
 GATEWAY_OPERATION_IDS = ["tokens.partner_token", "tokens.user_token", *PARTNER_TOKEN_OPERATIONS, *USER_TOKEN_OPERATIONS,
                          "storage.upload_document", "storage.download_document"]  # fmt: skip
 # What the fuzzing must have seen succeed (a guard against auth or borrowed URLs silently failing); the others only
@@ -58,23 +61,6 @@ SUCCEEDING_ALONE = {"tokens.partner_token", "tokens.user_token", "flows.initiate
                     "storage.upload_document", "storage.download_document"}  # fmt: skip
 SUCCEEDING_CHAINED = {"submissions.presigned_urls", "submissions.confirm_submission", "submissions.submission_status",
                       "details.submission_details"}  # fmt: skip
-OPENAPI = Path(__file__).resolve().parent.parent / "openapi" / "gateway.yaml"
-# The real gateway refuses some schema-valid requests with 400 and a business cause, not 404/409: an unknown
-# submission ("1552"), a reused partner session (DUPLICATE_PARTNER_SESSION_ID), neither lookup header ("1539",
-# which OpenAPI 3.0 cannot express), a flow or submission type other than KTP Scan (INVALID_FLOW, "1542"), a
-# WEB_SDK start without redirect URLs. positive_data_acceptance stays on with 400 added for exactly these operations.
-BUSINESS_400_OPERATIONS = ["flows.initiate_flow", "submissions.presigned_urls", "details.submission_details",
-                           "details.partner_submission_details"]  # fmt: skip
-POSITIVE_STATUSES_WITH_400 = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
-CONFIG = {
-    "seed": SEED,
-    "base-url": BASE,
-    "generation": {"max-examples": EXAMPLES_PER_OPERATION, "database": "none"},  # no replays of older runs
-    "operations": [{
-        "include-operation-id": BUSINESS_400_OPERATIONS,
-        "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES_WITH_400}},
-    }],
-}  # fmt: skip
 SERVER_CONFIG = "[gateway]\nprocessing_delay_ms = 0\npoll_after_ms = 50\n"
 
 SENT: Counter[tuple[str, int]] = Counter()  # (operationId, status) → cases
@@ -88,11 +74,11 @@ class LiveGateway:
     base: str
     image_url: str = ""
     slots: int = 0
-    positives: Counter[str] = field(default_factory=Counter)
+    lender: Lender = field(default_factory=lambda: Lender(IDENTITY))
 
     def user_token(self) -> str:
         """E2 with the demo credentials."""
-        return token(self.base, "/v2/coe/authentication", {**DEMO, **DEMO_USER})
+        return IDENTITY.user_token(self.base)
 
     def fresh_upload_url(self) -> str:
         """E4 for a new partner session: a presigned PUT URL of an unconfirmed attempt."""
@@ -109,13 +95,6 @@ def upload_card(document_url: str) -> None:
     """E5: the card photo to its presigned URL."""
     upload = requests.put(document_url, data=card_photo(), headers={"content-type": "image/jpeg"}, timeout=10)
     assert upload.status_code == 200, upload.text
-
-
-def token(base: str, path: str, headers: dict[str, str]) -> str:
-    """A token from one of the token paths."""
-    answer = requests.get(base + path, headers=headers, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["data"]["token"]
 
 
 @functools.cache
@@ -141,8 +120,7 @@ def complete_one_flow(gateway: LiveGateway) -> str:
         if status["nextAction"] == "EXIT":
             break
         time.sleep(0.05)
-    partner = {TOKEN_HEADER: token(gateway.base, "/v1/coe/partner/authentication", DEMO),
-               "x-submission-id": urls["submissionId"]}  # fmt: skip
+    partner = {TOKEN_HEADER: IDENTITY.partner_token(gateway.base), "x-submission-id": urls["submissionId"]}
     details = requests.get(f"{gateway.base}/coe/v1/submissions", headers=partner, timeout=10).json()["data"]
     assert details["status"] == "COMPLETED", details
     return details["submissionDetails"]["imageUrls"]["KTP"]
@@ -164,28 +142,10 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGateway]:
         server.stop()
 
 
-class PartnerToken:
-    """A valid partner token (E1, demo credentials) for partner-backend operations."""
-
-    def get(self, case: Any, context: Any) -> str:
-        return token(context.operation.schema.get_base_url(), "/v1/coe/partner/authentication", DEMO)
-
-    def set(self, case: Any, data: str, context: Any) -> None:
-        case.headers = {**(case.headers or {}), TOKEN_HEADER: data}
-
-
-class UserToken(PartnerToken):
-    """A valid user token (E2, demo credentials and user) for the SDK-facing operations."""
-
-    def get(self, case: Any, context: Any) -> str:
-        return token(context.operation.schema.get_base_url(), "/v2/coe/authentication", {**DEMO, **DEMO_USER})
-
-
-schema = schemathesis.openapi.from_path(OPENAPI, config=SchemathesisConfig.from_dict(CONFIG))
+schema = schemathesis.openapi.from_path(OPENAPI, config=config(BASE, SEED, EXAMPLES_PER_OPERATION))
 # Not `schema.auth`: schemathesis draws the examples phase's cases at collection, before the server is up.
 AUTH = AuthStorage()
-AUTH.auth().apply_to(operation_id=PARTNER_TOKEN_OPERATIONS)(PartnerToken)
-AUTH.auth().apply_to(operation_id=USER_TOKEN_OPERATIONS)(UserToken)
+register_auth(AUTH, IDENTITY)
 
 
 def authenticate(case: Any) -> None:
@@ -196,16 +156,11 @@ def authenticate(case: Any) -> None:
 
 def borrow_real_credentials(case: Any, gateway: LiveGateway) -> None:
     """Every other positive case of the token and storage operations gets credentials that work."""
-    operation_id = operation_id_of(case)
-    if case.meta is None or not case.meta.generation.mode.is_positive:
-        return
-    gateway.positives[operation_id] += 1
-    if gateway.positives[operation_id] % 2:
+    operation_id, number = operation_id_of(case), gateway.lender.turn(case)
+    if number is None:
         return
     if operation_id.startswith("tokens."):
-        case.headers = {**(case.headers or {}), **DEMO}
-        if "x-onboarding-partner" in case.headers and gateway.positives[operation_id] % 4 == 0:
-            case.headers["x-onboarding-partner"] = DEMO_USER["x-onboarding-partner"]
+        gateway.lender.lend(case, number)
     elif operation_id.startswith("storage."):
         url = gateway.fresh_upload_url() if operation_id == "storage.upload_document" else gateway.image_url
         parts = urlsplit(url)
@@ -286,8 +241,3 @@ def test_a_non_ascii_presigned_signature_is_refused_like_s3_does(gateway: LiveGa
 def successes(sent: Counter[tuple[str, int]]) -> set[str]:
     """The operations that answered 2xx at least once."""
     return {operation for operation, status in sent if 200 <= status < 300}
-
-
-def operation_id_of(case: Any) -> str:
-    """The case's operationId, as the spec names it."""
-    return case.operation.definition.raw["operationId"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.evidence import Verdict, describe, response_data, seconds, verdict
+from conformance.evidence import Verdict, backoff_offences, describe, response_data, seconds, verdict
 
 SDK_OPERATIONS = ("submissions.presigned_urls", "submissions.confirm_submission", "submissions.submission_status")
 UPLOAD = "storage.upload_document"
@@ -125,19 +125,7 @@ def sdk_05_no_loop_on_401(launch: SdkLaunch) -> Verdict:
 
 def sdk_06_backoff_on_5xx(launch: SdkLaunch) -> Verdict:
     """Transient 5xx answers are retried at most three times, each wait longer than the one before."""
-    offending, streak, last_gap = [], [], 0.0
-    for call in launch.calls:
-        if streak:
-            gap = seconds(call) - seconds(streak[-1])
-            if gap < max(MIN_BACKOFF_SECONDS, last_gap):
-                offending.append(f"{describe(call)}: retried {gap * 1000:.0f} ms after {describe(streak[-1])}")
-            last_gap = gap
-        if call["response"]["status"] >= 500:
-            streak.append(call)
-            if len(streak) > MAX_TRANSIENT_RETRIES + 1:
-                offending.append(f"{describe(call)}: retry {len(streak) - 1} of a transient failure")
-        else:
-            streak, last_gap = [], 0.0
+    offending = backoff_offences(launch.calls, lambda status: status >= 500, MAX_TRANSIENT_RETRIES, MIN_BACKOFF_SECONDS)
     return verdict(offending, "transient failures retried with growing waits, at most three times")
 
 
