@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from conformance.runner import Conform
 
 SUITE_NAMES = ("gateway", "partner-backend", "sdk")
 
@@ -19,6 +24,13 @@ SUITE_NAMES = ("gateway", "partner-backend", "sdk")
 @click.option("--gateway", "gateway_url", help="Use this running gateway instead of starting the mock.")
 @click.option("--admin-key", default="ktp-sandbox-admin", show_default=True, envvar="KTP_SANDBOX_ADMIN_KEY",
               help="The mock's control-plane key (with --gateway).")  # fmt: skip
+@click.option("--client-id", default="demo-client", show_default=True, envvar="KTP_SANDBOX_CLIENT_ID",
+              help="Gateway credentials of the gateway and SDK suites (a target brings its own).")  # fmt: skip
+@click.option("--pass-key", default="demo-pass-key", show_default=True, envvar="KTP_SANDBOX_PASS_KEY")
+@click.option("--onboarding-partner", default="DEMO-SDK-KTP_SCAN", show_default=True,
+              envvar="KTP_SANDBOX_ONBOARDING_PARTNER")  # fmt: skip
+@click.option("--web-onboarding-partner", default="DEMO-WEB_SDK-KTP_SCAN", show_default=True,
+              envvar="KTP_SANDBOX_WEB_ONBOARDING_PARTNER")  # fmt: skip
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("conformance-report"), show_default=True,
               help="Where report.json, report.html, junit.xml and cucumber.json go.")  # fmt: skip
@@ -30,11 +42,13 @@ SUITE_NAMES = ("gateway", "partner-backend", "sdk")
               help="Seconds to wait for the watched launch.")  # fmt: skip
 @click.option("--list-rules", is_flag=True, help="Print the rule catalogue (of --suite, if given) and exit.")
 @click.option("--list-defects", is_flag=True, help="Print every reference defect switch and its rule, and exit.")
-@click.option("--json", "as_json", is_flag=True, help="With --list-*: print JSON.")
+@click.option("--list-steps", is_flag=True, help="Print the step reference for .feature files (Markdown) and exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --list-rules / --list-defects: print JSON.")
 def conform(suite: str | None, target_file: Path | None, reference: bool, defects: tuple[str, ...],
-            gateway_url: str | None, admin_key: str, report_dir: Path, features_dir: Path | None, watch: bool,
+            gateway_url: str | None, admin_key: str, client_id: str, pass_key: str, onboarding_partner: str,
+            web_onboarding_partner: str, report_dir: Path, features_dir: Path | None, watch: bool,
             correlation_id: str | None, watch_timeout: float, list_rules: bool, list_defects: bool,
-            as_json: bool) -> None:  # fmt: skip
+            list_steps: bool, as_json: bool) -> None:  # fmt: skip
     """Judge a partner backend, an SDK build or a gateway against the KTP Scan contract, rule by rule."""
     from conformance.rules import RULES
 
@@ -50,21 +64,28 @@ def conform(suite: str | None, target_file: Path | None, reference: bool, defect
                     if suite is None or owner == suite]  # fmt: skip
         _print(switches, as_json, lambda d: f"{d['defect']:<34} {d['rule']}")
         return
+    if list_steps:
+        from conformance.stepdocs import step_reference
+
+        click.echo(step_reference(), nl=False)
+        return
     if suite is None:
         raise click.UsageError("--suite is required (or --list-rules / --list-defects)")
     if watch != bool(correlation_id):
         raise click.UsageError("--watch and --correlation-id go together")
-    _run(suite, target_file, reference, defects, gateway_url, admin_key, report_dir, features_dir, correlation_id,
-         watch_timeout)  # fmt: skip
+    from conformance.runner import Conform
+    from conformance.targets import Credentials
+
+    credentials = Credentials(client_id, pass_key, onboarding_partner, web_onboarding_partner)
+    _run(Conform(suite, report_dir, target_file, reference, defects, gateway_url, admin_key, features_dir,
+                 correlation_id, watch_timeout, credentials))  # fmt: skip
 
 
-def _run(suite: str, target_file: Path | None, reference: bool, defects: tuple[str, ...], gateway_url: str | None,
-         admin_key: str, report_dir: Path, features_dir: Path | None, correlation_id: str | None,
-         watch_timeout: float) -> None:  # fmt: skip
-    from conformance.runner import Conform, ConformError, run
+def _run(request: Conform) -> None:
+    """Run, print the verdict per rule, and exit non-zero when the run is not conformant."""
+    from conformance.runner import ConformError, run
 
-    request = Conform(suite, report_dir, target_file, reference, defects, gateway_url, admin_key, features_dir,
-                      correlation_id, watch_timeout)  # fmt: skip
+    report_dir = request.report_dir
     try:
         report, status = run(request)
     except (ConformError, ValueError, RuntimeError) as error:
@@ -81,9 +102,9 @@ def _run(suite: str, target_file: Path | None, reference: bool, defects: tuple[s
         raise click.ClickException(f"not conformant: {failing}")
 
 
-def _print(rows: list[dict[str, str]], as_json: bool, line: object) -> None:
+def _print(rows: list[dict[str, str]], as_json: bool, line: Callable[[dict[str, str]], str]) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            click.echo(line(row))  # type: ignore[operator]
+            click.echo(line(row))

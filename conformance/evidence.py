@@ -34,6 +34,16 @@ def seconds(entry: dict[str, Any]) -> float:
     return datetime.fromisoformat(entry["at"].replace("Z", "+00:00")).timestamp()
 
 
+def started(entry: dict[str, Any]) -> float:
+    """When the exchange began: an entry is stamped when it ended (after its answer), `latencyMs` earlier."""
+    return seconds(entry) - (entry.get("latencyMs") or 0) / 1000
+
+
+def in_request_order(entries: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Entries in the order the requests began; ids follow the order answers were journaled, a few ms apart."""
+    return tuple(sorted(entries, key=lambda entry: (started(entry), entry["id"])))
+
+
 def response_data(entry: dict[str, Any]) -> dict[str, Any]:
     """The envelope's `data` of an entry's response, or {}."""
     body = entry["response"]["body"]

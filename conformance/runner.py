@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class Conform:
     features_dir: Path | None = None
     watch_correlation_id: str | None = None
     watch_timeout_seconds: float = 600.0
+    credentials: Credentials = field(default_factory=Credentials)  # gateway and SDK suites; a target has its own
 
     def validate(self) -> None:
         """Reject option combinations that cannot mean anything, before anything starts."""
@@ -91,10 +92,11 @@ def run(conform: Conform) -> tuple[Report, int]:
     conform.validate()
     with tempfile.TemporaryDirectory(prefix="ktp-conform-") as scratch, ExitStack() as stack:
         work_dir = Path(scratch)
-        gateway_port = free_port()
-        values = {"gateway_url": conform.gateway_url or f"http://127.0.0.1:{gateway_port}",
-                  "backend_port": str(free_port()), "work_dir": str(work_dir), "python": sys.executable,
+        values = {"backend_port": str(free_port()), "work_dir": str(work_dir), "python": sys.executable,
                   "defects": ",".join(conform.defects)}  # fmt: skip
+        target = _target(conform, values)
+        gateway_port = (target.gateway_port if target else 0) or free_port()
+        values["gateway_url"] = conform.gateway_url or f"http://127.0.0.1:{gateway_port}"
         target = _target(conform, values)
         gateway_url = conform.gateway_url or stack.enter_context(_mock(work_dir, gateway_port, target))
         if target is not None and target.command:
@@ -104,7 +106,7 @@ def run(conform: Conform) -> tuple[Report, int]:
             gateway_url=gateway_url,
             work_dir=str(work_dir),
             admin_key=conform.admin_key,
-            credentials=target.credentials if target else Credentials(),
+            credentials=target.credentials if target else conform.credentials,
             target_file=str(_target_file(conform)) if target else None,
             target_values=values,
             sdk_defects=conform.defects if conform.suite == "sdk" else (),

@@ -97,7 +97,7 @@ class Target:
     credentials: Credentials = field(default_factory=Credentials)
     command: tuple[str, ...] = ()  # starts the backend; `{gateway_url}` and `{work_dir}` are filled in
     ready_path: str = "/"
-    gateway_port: int = 8080  # where the runner starts the mock when no --gateway is given
+    gateway_port: int = 0  # where the runner starts the mock when no --gateway is given; 0 is any free port
     hook: str | None = None  # "module:factory" returning a PartnerFrontend
 
     def partner_toml(self) -> str:
@@ -181,8 +181,10 @@ def load_target(path: Path, values: Mapping[str, str] | None = None) -> Target:
         raise TargetError(f"cannot read target {path}: {error}") from error
     document = _fill(document, values or {})
     try:
-        backend, callback = document["backend"], document["callback"]
-        start, result = backend["start"], backend["result"]
+        backend = _required(document, "backend", "base_url", "start", "result")
+        callback = _required(document, "callback", "url")
+        start = _required(backend, "backend.start", "path")
+        result = _required(backend, "backend.result", "path")
         return Target(
             name=document.get("name", path.stem),
             base_url=backend["base_url"],
@@ -210,11 +212,13 @@ def load_target(path: Path, values: Mapping[str, str] | None = None) -> Target:
                 timeout_seconds=float(callback.get("timeout_seconds", 10)),
             ),
             credentials=Credentials(**document.get("credentials", {})),
-            gateway_port=int(document.get("gateway", {}).get("port", 8080)),
+            gateway_port=int(document.get("gateway", {}).get("port", 0)),
             hook=document.get("hook"),
         )
-    except (KeyError, TypeError) as error:
-        raise TargetError(f"{path}: missing or malformed {error}") from error
+    except TargetError as error:
+        raise TargetError(f"{path}: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise TargetError(f"{path}: malformed {error}") from error
 
 
 def frontend_of(target: Target, http: httpx.Client) -> PartnerFrontend:
@@ -227,6 +231,17 @@ def frontend_of(target: Target, http: httpx.Client) -> PartnerFrontend:
     except (ImportError, AttributeError) as error:
         raise TargetError(f"target {target.name}: cannot load hook {target.hook!r}: {error}") from error
     return factory(target, http)
+
+
+def _required(document: dict[str, Any], name: str, *keys: str) -> dict[str, Any]:
+    """The table `name` of the document, with every key the harness cannot do without."""
+    section = document.get(name.rsplit(".", 1)[-1])
+    if not isinstance(section, dict):
+        raise TargetError(f"[{name}] is missing")
+    missing = [key for key in keys if key not in section]
+    if missing:
+        raise TargetError(f"[{name}] needs {', '.join(missing)}")
+    return section
 
 
 def _template(section: dict[str, Any]) -> RequestTemplate:

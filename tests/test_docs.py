@@ -27,3 +27,16 @@ def test_readme_pictures_exist():
         assert f"docs/{name}" in README
         with Image.open(ROOT / "docs" / name) as picture:
             assert picture.width >= 1000
+
+
+def test_the_step_reference_is_current():
+    from conformance.stepdocs import step_reference
+
+    assert (ROOT / "docs" / "steps.md").read_text() == step_reference(), "run: ktp-sandbox conform --list-steps"
+
+
+def test_readme_rule_table_matches_the_catalogue():
+    from conformance.rules import RULES
+
+    rows = re.findall(r"^\| `([A-Z]+-\d+)` \| (MUST|SHOULD) \| (.+) \|$", README, flags=re.MULTILINE)
+    assert rows == [(rule.id, rule.severity, rule.title) for rule in RULES]

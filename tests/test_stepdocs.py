@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from conformance.stepdocs import render
+from conformance.stepdocs import readable, render
 
 STEPS = '''"""Steps that add numbers.
 
@@ -22,8 +22,8 @@ def _(n):
     return [n]
 
 
-@when(parsers.re(r"I add (?P<n>\\d+) `twice`"))
-def _(box, n):
+@when(parsers.re(r"I add (?P<n>\\d+) `twice`(?: (?P<unit>apples|pears))?"))
+def _(box, n, unit):
     """Add n, twice."""
 
 
@@ -57,8 +57,9 @@ def test_every_step_in_definition_order_with_its_pattern_and_docstring() -> None
         "\n"
         "- **Given** `a number {n:d}` (parse)  \n"
         "  Start the sum at n.\n"
-        "- **When** `` I add (?P<n>\\d+) `twice` `` (regex)  \n"
-        "  Add n, twice.\n"
+        "- **When** ``I add <n> `twice`[ <unit>]``  \n"
+        "  Add n, twice.  \n"
+        "  `<unit>`: `apples` or `pears`\n"
         "- **Then** `the sum is right`\n"
         "- **Given** `no cards`  \n"
         "  Lay out some cards.\n"
@@ -76,3 +77,12 @@ def test_steps_imported_from_another_module_are_documented_only_where_defined() 
 
 def test_output_is_deterministic() -> None:
     assert render([module_of("adding_steps", STEPS)]) == render([module_of("adding_steps", STEPS)])
+
+
+def test_a_regex_reads_as_optional_parts_and_choices() -> None:
+    pattern = r'(?:the |a )?user(?: "(?P<name>[^"]+)")? pays (?P<count>\d+) (?P<what>coins|notes)(?P<twice> twice)?'
+    assert readable(pattern) == ('[the |a ]user[ "<name>"] pays <count> <what>[ twice]', [("what", ["coins", "notes"])])
+    assert readable(r"an? (?P<kind>partner|user) token calls?") == (
+        "a(n) <kind> token call(s)",
+        [("kind", ["partner", "user"])],
+    )

@@ -86,7 +86,7 @@ class PartnerRun:
     """Everything one scenario saw of the partner's backend."""
 
     flows: tuple[Flow, ...]
-    entries: tuple[dict[str, Any], ...]  # the gateway's journal during the scenario, oldest first
+    entries: tuple[dict[str, Any], ...]  # the gateway's journal during the scenario, in request order
     frontend: tuple[FrontendExchange, ...]  # every answer the partner's front-end API gave
     forged: tuple[ForgedCallback, ...] = ()
     pass_key: str = ""
@@ -117,12 +117,12 @@ def pb_02_refreshes_token(run: PartnerRun) -> Verdict:
         return Verdict("skip", ("the gateway answered no 401 to a partner-token call",))
     offending, held = [], []
     for entry in rejected:
-        later = [other for other in run.entries if other["id"] > entry["id"]]
+        later = list(run.entries[run.entries.index(entry) + 1 :])
         refreshed = next((o for o in later if o["operation"] == TOKEN and o["response"]["status"] == 200), None)
         if refreshed is None:
             offending.append(f"{describe(entry)}: no new partner token was requested after it")
             continue
-        retried = next((o for o in later if o["id"] > refreshed["id"] and o["operation"] == entry["operation"]
+        retried = next((o for o in later[later.index(refreshed) + 1 :] if o["operation"] == entry["operation"]
                         and 200 <= (o["response"]["status"] or 0) < 300), None)  # fmt: skip
         if retried is None:
             offending.append(f"{describe(entry)}: {describe(refreshed)} was not followed by a successful retry")

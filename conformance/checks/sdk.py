@@ -19,7 +19,7 @@ MIN_BACKOFF_SECONDS = 0.25
 
 @dataclass(frozen=True)
 class SdkLaunch:
-    """What the SDK rules look at: one launch's journal entries, oldest first, and its reported result if known."""
+    """What the SDK rules look at: one launch's journal entries in request order, and its reported result if known."""
 
     correlation_id: str
     entries: tuple[dict[str, Any], ...]
@@ -116,7 +116,8 @@ def sdk_05_no_loop_on_401(launch: SdkLaunch) -> Verdict:
     unauthorized = [call for call in launch.calls if call["response"]["status"] == 401]
     if not unauthorized:
         return Verdict("skip", ("no 401 in this launch",))
-    later = [call for call in launch.calls if call["id"] > unauthorized[0]["id"]]
+    calls = launch.calls
+    later = calls[calls.index(unauthorized[0]) + 1 :]
     offending = [f"{describe(call)}: called again after {describe(unauthorized[0])}" for call in later]
     if launch.reported_status not in (None, "ERROR"):
         offending.append(f"reported {launch.reported_status} after {describe(unauthorized[0])}")

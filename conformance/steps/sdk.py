@@ -41,9 +41,9 @@ def launch_watched(world: World, gateway_under_test: KtpGateway, ktp_run: RunSet
     deadline = time.monotonic() + ktp_run.watch_timeout_seconds
     while time.monotonic() < deadline and not _launch_over(journal.entries(partnerSessionId=correlation_id)):
         time.sleep(WATCH_POLL_SECONDS)
-    assert journal.count(partnerSessionId=correlation_id), (
-        f"no traffic with x-partner-session-id {correlation_id} within {ktp_run.watch_timeout_seconds:.0f} s"
-    )
+    calls = journal.count(partnerSessionId=correlation_id, operation="submissions.presigned_urls")
+    waited = ktp_run.watch_timeout_seconds
+    assert calls, f"no SDK launch with x-partner-session-id {correlation_id} within {waited:.0f} s"
     world.launches.append(SdkRun(correlation_id, None))
 
 

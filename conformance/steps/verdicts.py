@@ -10,7 +10,7 @@ from pytest_bdd import parsers, then
 
 from conformance.checks.partner_backend import PartnerRun
 from conformance.checks.sdk import SdkLaunch
-from conformance.evidence import Verdict
+from conformance.evidence import Verdict, in_request_order
 from conformance.plugin import KtpGateway, KtpJournal
 from conformance.report import Judgement
 from conformance.rules import RULES, Rule
@@ -45,7 +45,7 @@ def partner_backend_follows(rules: str, world: World, gateway_under_test: KtpGat
     """Judge partner-backend rules (PB-xx) on this scenario's flows, callbacks and front-end answers."""
     run = PartnerRun(
         flows=tuple(world.flows),
-        entries=settled_entries(KtpJournal(gateway_under_test)),
+        entries=in_request_order(settled_entries(KtpJournal(gateway_under_test))),
         frontend=tuple(world.frontend),
         forged=tuple(world.forged),
         pass_key=ktp_run.credentials.pass_key,
@@ -61,7 +61,7 @@ def sdk_follows(rules: str, world: World, gateway_under_test: KtpGateway, ktp_sc
     launches = [
         SdkLaunch(
             correlation_id=launch.correlation_id,
-            entries=settled_entries(journal, partnerSessionId=launch.correlation_id),
+            entries=in_request_order(settled_entries(journal, partnerSessionId=launch.correlation_id)),
             reported_status=launch.result.status if launch.result else None,
             reported_submission_id=launch.result.submission_id if launch.result else None,
         )
