@@ -107,7 +107,8 @@ def pb_01_caches_token(run: PartnerRun) -> Verdict:
     allowed = 1 + len(unauthorized)
     offending = [f"{describe(entry)}: partner token {number} within one token lifetime ({len(started)} flows)"
                  for number, entry in enumerate(issued, 1) if number > allowed]  # fmt: skip
-    return verdict(offending, f"{len(issued)} partner token(s) for {len(started)} flows")
+    served = f"{len(issued)} new partner token(s)" if issued else "a partner token cached before the scenario"
+    return verdict(offending, f"{len(started)} flows served by {served}")
 
 
 def pb_02_refreshes_token(run: PartnerRun) -> Verdict:
