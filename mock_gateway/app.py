@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import connexion
 from connexion.datastructures import MediaTypeDict
+from connexion.options import SwaggerUIOptions
 from connexion.resolver import RelativeResolver
 from connexion.validators import VALIDATOR_MAP
 
@@ -14,6 +15,8 @@ from mock_gateway.handlers.validation import NamingJSONBodyValidator, NamingPara
 from mock_gateway.routes import CONTROL_PREFIX, CONTROL_SPEC, GATEWAY_SPEC
 from mock_gateway.sandbox import Sandbox
 from mock_gateway.settings import Settings
+from mock_gateway.web.dashboard import register_dashboard
+from mock_gateway.web.flow import flow_blueprint
 
 VALIDATORS = {
     **VALIDATOR_MAP,
@@ -29,12 +32,16 @@ class GatewayApp:
         self.sandbox = sandbox
         self.connexion = connexion.FlaskApp(__name__, specification_dir=str(GATEWAY_SPEC.parent))
         resolver = RelativeResolver("mock_gateway.handlers")
-        for spec, base_path in ((GATEWAY_SPEC, ""), (CONTROL_SPEC, CONTROL_PREFIX)):
+        # The control plane's Swagger UI moves to /__mock/docs: /__mock/ui is the dashboard.
+        for spec, base_path, docs in ((GATEWAY_SPEC, "", "/ui"), (CONTROL_SPEC, CONTROL_PREFIX, "/docs")):
             self.connexion.add_api(
                 spec, base_path=base_path, resolver=resolver, validator_map=VALIDATORS,
+                swagger_ui_options=SwaggerUIOptions(swagger_ui_path=docs),
             )  # fmt: skip
         problems.register(self.connexion)
-        self.asgi = Edge(self.connexion, sandbox)
+        self.connexion.app.register_blueprint(flow_blueprint(sandbox))
+        register_dashboard(self.connexion, sandbox)
+        self.asgi = Edge(self.connexion, sandbox, self.connexion.app.url_map)
 
     async def __call__(self, scope, receive, send) -> None:
         await self.asgi(scope, receive, send)

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from werkzeug.routing import Map
 
 from mock_gateway.domain import errors
 from mock_gateway.domain.overrides import RequestIdentity
@@ -58,9 +59,10 @@ class Exchange:
 class Edge:
     """Wraps the connexion app; journals gateway traffic (not the control plane) after each response."""
 
-    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, pages: Map | None = None) -> None:
         self.app = app
         self.sandbox = sandbox
+        self.pages = pages  # the routes outside the specs: the hosted web flow and the dashboard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,13 +149,18 @@ class Edge:
         return True
 
     def _allow_on_405(self, path: str, send: Send) -> Send:
-        """A 405 names every method the specs give the path (RFC 9110); starlette would name one route's only."""
+        """A 405 names every method the specs give the path (RFC 9110); starlette would name one route's only.
+
+        Paths outside the specs (the hosted web flow, the dashboard) name the methods of their own routes.
+        """
 
         async def send_with_allow(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 405:
-                allowed = ", ".join(method.upper() for method in METHODS if self.sandbox.routes.match(method, path))
+                methods = [method.upper() for method in METHODS if self.sandbox.routes.match(method, path)]
+                if not methods and self.pages is not None:
+                    methods = sorted(self.pages.bind("").allowed_methods(path))
                 headers = [(name, value) for name, value in message.get("headers", []) if name.lower() != b"allow"]
-                message = {**message, "headers": [*headers, (b"allow", allowed.encode())]}
+                message = {**message, "headers": [*headers, (b"allow", ", ".join(methods).encode())]}
             await send(message)
 
         return send_with_allow
