@@ -12,13 +12,13 @@ import click
 if TYPE_CHECKING:
     from conformance.runner import Conform
 
-SUITE_NAMES = ("gateway", "partner-backend", "sdk")
+SUITE_NAMES = ("gateway", "partner-backend", "partner-web", "sdk")
 
 
 @click.command()
 @click.option("--suite", type=click.Choice(SUITE_NAMES), help="Which system to judge.")
 @click.option("--target", "target_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML description of the partner's backend (partner-backend suite).")  # fmt: skip
+              help="TOML description of the partner's backend and web app (partner-backend, partner-web).")  # fmt: skip
 @click.option("--reference", is_flag=True, help="Judge the bundled reference implementation of the suite.")
 @click.option("--defect", "defects", multiple=True, help="Switch on a reference defect (repeatable).")
 @click.option("--gateway", "gateway_url", help="Use this running gateway instead of starting the mock.")
@@ -49,7 +49,7 @@ def conform(suite: str | None, target_file: Path | None, reference: bool, defect
             web_onboarding_partner: str, report_dir: Path, features_dir: Path | None, watch: bool,
             correlation_id: str | None, watch_timeout: float, list_rules: bool, list_defects: bool,
             list_steps: bool, as_json: bool) -> None:  # fmt: skip
-    """Judge a partner backend, an SDK build or a gateway against the KTP Scan contract, rule by rule."""
+    """Judge a partner backend, a partner web app, an SDK build or a gateway against the KTP Scan contract."""
     from conformance.rules import RULES
 
     if list_rules:

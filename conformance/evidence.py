@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 Status = Literal["pass", "fail", "skip"]
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,17 @@ def backoff_offences(calls: Sequence[dict[str, Any]], transient: Callable[[int],
         else:
             streak, last_gap = [], 0.0
     return offending
+
+
+def carries_partner_token(text: str) -> bool:
+    """The text holds a JWT whose `typ` claim says partner: a secret no front end may ever see."""
+    return any(_token_kind(payload) == "partner" for payload in _JWT.findall(text))
+
+
+def _token_kind(payload: str) -> str | None:
+    """The `typ` claim of a JWT payload segment, if it decodes."""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    return claims.get("typ") if isinstance(claims, dict) else None

@@ -32,6 +32,12 @@ from conformance.checks.partner_backend import (
     pb_11_backs_off,
     pb_12_polls_without_callback,
 )
+from conformance.checks.partner_web import (
+    web_01_launch_url_from_backend,
+    web_02_handles_the_return,
+    web_03_fills_the_card,
+    web_04_failure_and_retry,
+)
 from conformance.checks.sdk import (
     sdk_01_identity,
     sdk_02_upload_then_confirm_once,
@@ -63,6 +69,7 @@ class Rule:
 
 PB = "partner-backend"
 GW = "gateway"
+WEB = "partner-web"
 RULES: tuple[Rule, ...] = (
     Rule("PB-01", "Caches the partner token: one token request per token lifetime across at least 5 flows", "MUST",
          PB, pb_01_caches_token),
@@ -117,6 +124,13 @@ RULES: tuple[Rule, ...] = (
          GW, gw_09_fuzzing),
     Rule("GW-10", "Reads a synthetic card back exactly: ktpData equals the card's printed fields", "SHOULD", GW,
          gw_10_reads_the_card),
+    Rule("WEB-01", "Gets the launchUrl through its own backend: the browser never calls the token or initiate-flow "
+         "paths and never holds the pass-key or a partner token", "MUST", WEB, web_01_launch_url_from_backend),
+    Rule("WEB-02", "Handles the success return, redirect and postMessage: the result is shown and the form filled",
+         "MUST", WEB, web_02_handles_the_return),
+    Rule("WEB-03", "Fills the form with exactly the card's values", "MUST", WEB, web_03_fills_the_card),
+    Rule("WEB-04", "Shows a failure or a timeout and offers a way to try again that works", "MUST", WEB,
+         web_04_failure_and_retry),
 )  # fmt: skip
 
 

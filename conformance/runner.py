@@ -22,6 +22,7 @@ import pytest
 
 from conformance.plugin import ADMIN_KEY, free_port, serving_gateway, wait_until_up
 from conformance.reference.partner_backend.defects import DEFECTS as BACKEND_DEFECTS
+from conformance.reference.partner_backend.defects import WEB_DEFECTS
 from conformance.reference.sdk_simulator import DEFECTS as SDK_DEFECTS
 from conformance.report import Report, outcomes, scenarios_from_cucumber, write_reports
 from conformance.rules import rules_of
@@ -29,9 +30,11 @@ from conformance.steps.context import RunSettings, Scorecard
 from conformance.targets import REFERENCE_TARGET, Credentials, Target, load_target
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
-SUITES = {"gateway": "gateway", "partner-backend": "partner_backend", "sdk": "sdk"}
+SUITES = {"gateway": "gateway", "partner-backend": "partner_backend", "partner-web": "partner_web", "sdk": "sdk"}
+TARGET_SUITES = ("partner-backend", "partner-web")  # the suites that judge a partner's system, described by a target
 # defect switch -> (suite, rule) for every reference implementation
 DEFECTS = {**{name: ("partner-backend", rule) for name, rule in BACKEND_DEFECTS.items()},
+           **{name: ("partner-web", rule) for name, rule in WEB_DEFECTS.items()},
            **{name: ("sdk", rule) for name, rule in SDK_DEFECTS.items()}}  # fmt: skip
 POLL_AFTER_MS = 300  # the runner's mock paces SDK polls faster than the default 1000 ms, for quicker runs
 WATCH_TAG = "watch"
@@ -68,9 +71,9 @@ class Conform:
                 raise ConformError(f"defect {defect!r} belongs to the {DEFECTS[defect][0]} suite")
         if self.defects and not self.reference:
             raise ConformError("--defect switches a reference implementation; add --reference")
-        if self.suite == "partner-backend" and not (self.reference or self.target_file):
-            raise ConformError("the partner-backend suite needs --target FILE or --reference")
-        if self.suite != "partner-backend" and self.target_file:
+        if self.suite in TARGET_SUITES and not (self.reference or self.target_file):
+            raise ConformError(f"the {self.suite} suite needs --target FILE or --reference")
+        if self.suite not in TARGET_SUITES and self.target_file:
             raise ConformError(f"the {self.suite} suite takes no --target (it judges the gateway or an SDK build)")
         if self.watch_correlation_id and (self.suite != "sdk" or not self.gateway_url):
             raise ConformError("--watch judges an SDK build against a running mock: use --suite sdk --gateway URL")
@@ -98,6 +101,8 @@ def run(conform: Conform) -> tuple[Report, int]:
         gateway_port = (target.gateway_port if target else 0) or free_port()
         values["gateway_url"] = conform.gateway_url or f"http://127.0.0.1:{gateway_port}"
         target = _target(conform, values)
+        if conform.suite == "partner-web" and (target is None or target.web is None):
+            raise ConformError(f"the partner-web suite needs a [web] table in {_target_file(conform)}")
         gateway_url = conform.gateway_url or stack.enter_context(_mock(work_dir, gateway_port, target))
         if target is not None and target.command:
             stack.enter_context(_backend(target, work_dir))
@@ -105,6 +110,7 @@ def run(conform: Conform) -> tuple[Report, int]:
             suite=conform.suite,
             gateway_url=gateway_url,
             work_dir=str(work_dir),
+            report_dir=str(conform.report_dir.resolve()),
             admin_key=conform.admin_key,
             credentials=target.credentials if target else conform.credentials,
             target_file=str(_target_file(conform)) if target else None,
@@ -157,7 +163,7 @@ def _target(conform: Conform, values: dict[str, str]) -> Target | None:
 
 def _target_file(conform: Conform) -> Path | None:
     """The partner's target file, or the reference backend's own."""
-    if conform.reference and conform.suite == "partner-backend":
+    if conform.reference and conform.suite in TARGET_SUITES:
         return REFERENCE_TARGET
     return conform.target_file
 

@@ -3,6 +3,7 @@
 A target says where the partner's backend lives (and optionally how to start it), how its front end starts a
 flow and reads a result (request templates plus JSONPaths), its callback URL and auth, and the gateway
 credentials it uses. A Python hook (`module:factory`) replaces the templates where they cannot express the API.
+An optional `[web]` table describes the partner's web app for the partner-web suite: its sign-up page and selectors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from jsonpath_ng.ext import parse as parse_jsonpath
 from conformance.checks.partner_backend import FrontendExchange, PartnerResult
 
 REFERENCE_TARGET = Path(__file__).parent / "reference" / "partner_backend.toml"
+WEB_MODES = ("redirect", "iframe")
 
 
 class TargetError(ValueError):
@@ -76,6 +78,23 @@ class CallbackTarget:
 
 
 @dataclass(frozen=True)
+class WebApp:
+    """The partner's web app as a browser drives it: where the sign-up page is and what to click or read there."""
+
+    start_url: str  # `{mode}` and `{user_id}` are filled per flow
+    verify_button: str  # Playwright selectors, CSS by default: "#verify", "text=Verify with KTP"
+    fields: dict[str, str]  # ktpData key -> the form control the result fills
+    modes: tuple[str, ...] = ("redirect",)  # how the app runs the hosted flow: redirect, iframe or both
+    failure: str = "[role=alert]"  # what shows a failure or a timeout
+    retry_button: str = "role=button[name=/try again/i]"
+    result_wait_seconds: float = 60.0  # how long the page may take to show a result or a failure after the return
+
+    def start_page(self, mode: str, user_id: str) -> str:
+        """The sign-up page's URL for one flow."""
+        return _fill(self.start_url, {"mode": mode, "user_id": user_id})
+
+
+@dataclass(frozen=True)
 class Credentials:
     """The gateway credentials the partner's backend uses (its `[[partners]]` entry at the mock)."""
 
@@ -99,6 +118,7 @@ class Target:
     ready_path: str = "/"
     gateway_port: int = 0  # where the runner starts the mock when no --gateway is given; 0 is any free port
     hook: str | None = None  # "module:factory" returning a PartnerFrontend
+    web: WebApp | None = None  # the partner's web app (partner-web suite)
 
     def partner_toml(self) -> str:
         """The `[[partners]]` entry the mock needs to know this partner and call it back."""
@@ -214,6 +234,7 @@ def load_target(path: Path, values: Mapping[str, str] | None = None) -> Target:
             credentials=Credentials(**document.get("credentials", {})),
             gateway_port=int(document.get("gateway", {}).get("port", 0)),
             hook=document.get("hook"),
+            web=_web(_required(document, "web", "start_url", "verify_button", "fields")) if "web" in document else None,
         )
     except TargetError as error:
         raise TargetError(f"{path}: {error}") from None
@@ -242,6 +263,25 @@ def _required(document: dict[str, Any], name: str, *keys: str) -> dict[str, Any]
     if missing:
         raise TargetError(f"[{name}] needs {', '.join(missing)}")
     return section
+
+
+def _web(section: dict[str, Any]) -> WebApp:
+    """The `[web]` table: the start page, the verify button, the modes and a selector per ktpData field."""
+    mode = section.get("mode", "redirect")
+    modes = tuple(mode) if isinstance(mode, list) else (mode,)
+    unknown = [name for name in modes if name not in WEB_MODES]
+    if unknown or not modes:
+        raise TargetError(f"[web] mode must be redirect, iframe or both (a list), not {mode!r}")
+    defaults = WebApp("", "", {})
+    return WebApp(
+        start_url=section["start_url"],
+        verify_button=section["verify_button"],
+        fields=dict(section["fields"]),
+        modes=modes,
+        failure=section.get("failure", defaults.failure),
+        retry_button=section.get("retry_button", defaults.retry_button),
+        result_wait_seconds=float(section.get("result_wait_seconds", defaults.result_wait_seconds)),
+    )
 
 
 def _template(section: dict[str, Any]) -> RequestTemplate:

@@ -6,13 +6,10 @@ The journal shows what the backend sent to the gateway and how it answered the c
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.evidence import Verdict, backoff_offences, describe, seconds, verdict
+from conformance.evidence import Verdict, backoff_offences, carries_partner_token, describe, seconds, verdict
 
 TOKEN = "tokens.partner_token"
 USER_TOKEN = "tokens.user_token"
@@ -28,7 +25,6 @@ MIN_FLOWS_FOR_CACHING = 5
 ACK_WITHIN_MS = 10_000
 MAX_TRANSIENT_RETRIES = 5
 MIN_BACKOFF_SECONDS = 0.25
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -157,7 +153,7 @@ def pb_04_no_secrets_to_frontend(run: PartnerRun) -> Verdict:
     for exchange in run.frontend:
         if run.pass_key and run.pass_key in exchange.body:
             offending.append(f"{exchange.describe()}: the answer contains the pass-key")
-        if any(_token_kind(payload) == "partner" for payload in _JWT.findall(exchange.body)):
+        if carries_partner_token(exchange.body):
             offending.append(f"{exchange.describe()}: the answer contains a partner token")
     return verdict(offending, f"{len(run.frontend)} front-end answers carry no pass-key and no partner token")
 
@@ -287,15 +283,6 @@ def pb_12_polls_without_callback(run: PartnerRun) -> Verdict:
         if flow.result is None or flow.result.verified != (flow.expected == "VALID"):
             offending.append(f"{shown}: the {flow.expected} outcome was not recorded without a callback")
     return verdict(offending, f"{len(run.flows)} flow(s) resolved by polling Get Submission Details")
-
-
-def _token_kind(payload: str) -> str | None:
-    """The `typ` claim of a JWT payload segment, if it decodes."""
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except ValueError:
-        return None
-    return claims.get("typ") if isinstance(claims, dict) else None
 
 
 def _deliveries(run: PartnerRun) -> dict[str, list[dict[str, Any]]]:

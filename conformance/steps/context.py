@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from conformance.checks.partner_backend import Flow, ForgedCallback, FrontendExchange
+from conformance.checks.partner_web import WebFlow
 from conformance.plugin import KtpCard, KtpGateway
 from conformance.reference.sdk_simulator import SdkResult
 from conformance.report import Attachment, Judgement
@@ -28,6 +29,7 @@ class RunSettings:
     suite: str
     gateway_url: str
     work_dir: str
+    report_dir: str = ""  # where the report goes; screenshots are saved beside it
     admin_key: str | None = "ktp-sandbox-admin"  # None when the gateway has no control plane (a real gateway)
     credentials: Credentials = field(default_factory=Credentials)
     target_file: str | None = None  # the partner's target
@@ -59,7 +61,7 @@ class SdkRun:
 
 @dataclass
 class World:
-    """One scenario's state: cards, flows, launches, what the partner answered and what the harness injected."""
+    """One scenario's state: cards, flows, launches, browser flows, what the partner answered and what was injected."""
 
     name: str
     cards: list[KtpCard] = field(default_factory=list)
@@ -69,6 +71,7 @@ class World:
     launches: list[SdkRun] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     gateway_exchanges: list[Any] = field(default_factory=list)  # the gateway suite's probes
+    web_flows: list[WebFlow] = field(default_factory=list)  # the partner-web suite's browser flows
     user_ids: dict[str, str] = field(default_factory=dict)  # a name a feature uses -> the run's unique user id
 
     def user_id(self, name: str | None = None) -> str:

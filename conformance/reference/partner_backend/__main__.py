@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from conformance.reference.partner_backend.app import create_app, shutdown
 from conformance.reference.partner_backend.config import PartnerBackendConfig
-from conformance.reference.partner_backend.defects import DEFECTS
+from conformance.reference.partner_backend.defects import DEFECTS, WEB_DEFECTS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, default=Path("partner-backend.sqlite3"), help="the SQLite results file")
     parser.add_argument("--fallback-after", type=float, default=5.0, help="seconds before a pending flow is polled")
     parser.add_argument("--defect", action="append", default=[], metavar="NAME",
-                        help=f"break one rule on purpose (repeatable): {', '.join(DEFECTS)}")  # fmt: skip
+                        help=f"break one rule on purpose (repeatable): {', '.join(DEFECTS | WEB_DEFECTS)}")  # fmt: skip
     parser.add_argument("--defects", default="", metavar="LIST",
                         help="the same, comma-separated (empty: none), for templated command lines")  # fmt: skip
     return parser

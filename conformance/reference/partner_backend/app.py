@@ -14,6 +14,7 @@ from conformance.reference.partner_backend.fallback import FallbackPoller
 from conformance.reference.partner_backend.onekyc import OneKycClient
 from conformance.reference.partner_backend.service import KycService, Reply
 from conformance.reference.partner_backend.store import ResultStore
+from conformance.reference.partner_backend.web import signup_pages
 
 EXTENSION = "kyc_partner_backend"
 
@@ -42,6 +43,7 @@ def create_app(config: PartnerBackendConfig, clock: Callable[[], float] = time.t
         poller = FallbackPoller(service, clock, config.fallback_after_seconds, config.fallback_interval_seconds)
     app = flask.Flask(__name__)
     app.extensions[EXTENSION] = Running(gateway, poller)
+    app.register_blueprint(signup_pages(config, gateway))
 
     @app.get("/health")
     def health() -> flask.Response:

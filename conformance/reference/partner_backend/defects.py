@@ -1,4 +1,4 @@
-"""Defect switches: each breaks exactly one partner-backend rule, so the harness proves it catches that rule alone."""
+"""Defect switches: each breaks exactly one rule, so the harness proves it catches that rule alone."""
 
 from __future__ import annotations
 
@@ -19,12 +19,20 @@ DEFECTS: dict[str, str] = {
     "retry-without-backoff": "PB-11",  # retries 429/5xx at once, up to 10 times
     "no-polling-fallback": "PB-12",  # no fallback thread: a lost callback leaves the session pending for ever
 }
+# defect switch -> the partner-web rule its sign-up page breaks
+WEB_DEFECTS: dict[str, str] = {
+    "browser-gets-partner-token": "WEB-01",  # the page fetches the partner token and calls initiate-flow itself
+    "ignore-return": "WEB-02",  # a successful return (redirect or postMessage) never shows the result
+    "fill-wrong-fields": "WEB-03",  # kel/desa and kecamatan swapped when the form is filled
+    "no-retry-on-failure": "WEB-04",  # a failure or timeout is shown with no way to try again
+}
 
 
 def checked_defects(names: Iterable[str]) -> frozenset[str]:
     """The switches as a set; a typo must fail loudly, or a defect run would silently test the clean backend."""
     defects = frozenset(names)
-    unknown = sorted(defects - set(DEFECTS))
+    known = {**DEFECTS, **WEB_DEFECTS}
+    unknown = sorted(defects - set(known))
     if unknown:
-        raise ValueError(f"unknown defect(s) {', '.join(unknown)}; known: {', '.join(DEFECTS)}")
+        raise ValueError(f"unknown defect(s) {', '.join(unknown)}; known: {', '.join(known)}")
     return defects
