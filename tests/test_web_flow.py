@@ -314,6 +314,28 @@ def test_a_steady_card_is_auto_captured_and_the_user_returns_completed(web: WebG
 
 
 @slow
+def test_a_glare_card_then_a_clean_card_in_a_relaunched_browser_completes_with_the_clean_cards_fields(
+    web: WebGateway, browsers: Browsers
+) -> None:
+    glare, clean = generate_card(21, "camera", "retry-glare"), generate_card(22, "camera")
+    launch = web.launch("ps-web-two-cards")
+
+    with browsers.page(glare.image) as page:  # the user holds up a card under a lamp
+        page.goto(launch)
+        expect(by_testid(page, "retry-reason")).to_have_text(retry_text("en_ID", "GLARE_DETECTED", 2),
+                                                             timeout=RESULT_TIMEOUT_MS)  # fmt: skip
+    with browsers.page(clean.image) as page:  # a new camera picture needs a new browser: the same link, attempt 2
+        page.goto(launch)
+        landed = returned(page)
+
+    assert landed == success("ps-web-two-cards")
+    details = web.details("ps-web-two-cards")
+    assert (details["result"], details["submissionDetails"]["ktpData"]) == ("VALID", clean.truth.to_ktp_data())
+    confirms = [e for e in web.operations("ps-web-two-cards") if e["operation"] == "submissions.confirm_submission"]
+    assert len(confirms) == 2 and confirms[0]["submissionId"] != confirms[1]["submissionId"]
+
+
+@slow
 def test_a_retry_shows_the_reason_in_the_users_locale_then_completes(web: WebGateway, browsers: Browsers) -> None:
     card = generate_card(12, "camera", "retry-then-valid")
     launch = web.launch("ps-web-retry", locale="id_ID")
