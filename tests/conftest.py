@@ -2,5 +2,5 @@
 
 import pytest
 
-pytest.register_assert_rewrite("tests.gateway_support", "tests.serve_support")
-pytest_plugins = ("tests.gateway_support",)
+pytest.register_assert_rewrite("tests.gateway_support", "tests.serve_support", "tests.partner_backend_support")
+pytest_plugins = ("tests.gateway_support", "tests.partner_backend_support")

@@ -14,6 +14,7 @@ from typing import Any
 
 import flask
 import httpx
+import pytest
 from standardwebhooks import Webhook
 from werkzeug.serving import make_server
 
@@ -166,3 +167,19 @@ def backends(host: BackendHost, gateway: KtpGateway, directory: Path) -> Iterato
         shutdown(backend.app)
         backend.client.close()
     host.app = None
+
+
+@pytest.fixture(scope="module")
+def host() -> Iterator[BackendHost]:
+    """A werkzeug server for the module's reference backends (each test mounts a fresh app)."""
+    host = BackendHost()
+    yield host
+    host.close()
+
+
+@pytest.fixture(scope="module")
+def gateway_url(host: BackendHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ktp-sandbox serve` for the module, calling the host's backend back."""
+    server = gateway_server(tmp_path_factory.mktemp("partner-backend-gateway"), f"{host.url}/onekyc/callback")
+    yield server.base
+    server.stop()

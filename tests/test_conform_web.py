@@ -28,7 +28,7 @@ from conformance.reference.partner_backend.web import FIELDS
 from conformance.rules import rules_of
 from conformance.runner import DEFECTS, Conform, ConformError, run
 from conformance.targets import REFERENCE_TARGET, TargetError, load_target
-from tests.partner_backend_support import Backend, BackendHost, backends, card, gateway_server
+from tests.partner_backend_support import Backend, BackendHost, backends, card
 from tests.test_conform import NAMES_A_REQUEST, Run, conform
 
 if TYPE_CHECKING:
@@ -185,20 +185,6 @@ def test_the_page_carries_no_secret_and_the_debug_endpoint_exists_only_with_its_
     assert page("browser-gets-partner-token").get("/signup").status_code == 200
     for app in apps:
         shutdown(app)
-
-
-@pytest.fixture(scope="module")
-def host() -> Iterator[BackendHost]:
-    host = BackendHost()
-    yield host
-    host.close()
-
-
-@pytest.fixture(scope="module")
-def gateway_url(host: BackendHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = gateway_server(tmp_path_factory.mktemp("web-gateway"), f"{host.url}/onekyc/callback")
-    yield server.base
-    server.stop()
 
 
 @pytest.fixture

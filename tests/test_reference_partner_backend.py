@@ -27,7 +27,6 @@ from tests.partner_backend_support import (
     BackendHost,
     backends,
     card,
-    gateway_server,
     signature,
     wait_for,
 )
@@ -41,20 +40,6 @@ PARTNER_TOKEN = "tokens.partner_token"
 SESSION_HANDLE = {"partnerSessionId", "userToken", "expiresAt"}
 NOT_EKTP = {"status": "COMPLETED", "result": "INVALID", "reasonCode": "NOT_EKTP"}
 SYSTEM_ERROR = {"status": "ERROR", "reasonCode": "SYSTEM_ERROR"}
-
-
-@pytest.fixture(scope="module")
-def host() -> Iterator[BackendHost]:
-    host = BackendHost()
-    yield host
-    host.close()
-
-
-@pytest.fixture(scope="module")
-def gateway_url(host: BackendHost, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = gateway_server(tmp_path_factory.mktemp("partner-backend-gateway"), f"{host.url}/onekyc/callback")
-    yield server.base
-    server.stop()
 
 
 @pytest.fixture
