@@ -337,6 +337,24 @@ def test_lost_callbacks_are_made_up_for_by_polling_by_partner_session(
     assert _seconds(polls[0]["at"]) - _seconds(initiate["at"]) >= 0.5
 
 
+def test_a_callback_after_the_fallback_resolved_the_flow_still_fetches_the_details(
+    make: Make, gateway: KtpGateway, journal: KtpJournal
+) -> None:
+    gateway.override(match={"partnerUserId": "user-late"}, callback={"failTimes": 2})  # delivered after 1.5 s
+    backend = make(fallback_after_seconds=0.5, fallback_interval_seconds=0.2)
+    reply = backend.started("user-late")
+    session = reply["partnerSessionId"]
+    result = backend.launch(reply)
+    assert backend.final(session)["status"] == "VERIFIED"
+    delivered = callbacks(journal, session, 3)[-1]
+    assert delivered["response"]["status"] == 200
+    # the fallback asks by x-partner-session-id; a fetch by x-submission-id is the callback's
+    confirmed = [e for e in journal.entries(operation=DETAILS)
+                 if e["request"]["headers"].get("x-submission-id") == result.submission_id]  # fmt: skip
+    assert [e["response"]["status"] for e in confirmed] == [200]
+    assert backend.status(session)["ktp"] == card()[1]
+
+
 def test_the_fallback_polls_only_between_fallback_after_and_ten_minutes(make: Make, journal: KtpJournal) -> None:
     now = [time.time()]
     backend = make(clock=lambda: now[0], fallback_after_seconds=5, fallback_interval_seconds=0.05)

@@ -102,7 +102,11 @@ class KycService:
         return Reply(200, session.to_json())
 
     def callback(self, headers: Mapping[str, str], raw: bytes) -> Reply:
-        """The gateway's callback: authenticated, details fetched once and stored; a duplicate changes nothing."""
+        """The gateway's callback: authenticated, details fetched and stored; a duplicate changes nothing.
+
+        A flow the polling fallback already resolved still has its details fetched once its callback comes: the
+        callback is the gateway's word that the submission is final, and Get Submission Details is the record.
+        """
         if "accept-unauthenticated-callback" not in self.defects and not self.authenticator.authentic(headers, raw):
             return _error(401, "UNAUTHORIZED", "the callback is not authenticated")
         try:
@@ -114,7 +118,7 @@ class KycService:
             return _error(404, "NOT_FOUND", "no such KYC session")
         if not is_terminal(notice):
             return Reply(200, RECEIVED)  # IN_PROGRESS, or a stale out-of-order copy: nothing to do
-        if session.final:
+        if session.final and session.notified:
             if "reject-duplicate-callback" in self.defects:
                 return _error(409, "DUPLICATE", "this submission's result is already stored")
             return Reply(200, RECEIVED)
@@ -132,6 +136,7 @@ class KycService:
         if not is_terminal(data):
             return Reply(200, RECEIVED)  # the details are not final yet: the polling fallback will finish it
         stored = self.store.complete(session.partner_session_id, result_of(data, self.defects), self.clock())
+        self.store.notified(session.partner_session_id, self.clock())
         if stored and "fail-first-callback" in self.defects:
             return _error(500, "INTERNAL", "something went wrong")
         return Reply(200, RECEIVED)

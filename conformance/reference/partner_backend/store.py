@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS kyc_sessions (
     result TEXT,
     reason_code TEXT,
     ktp TEXT,
-    completed_at REAL
+    completed_at REAL,
+    notified_at REAL
 );
 CREATE INDEX IF NOT EXISTS kyc_sessions_pending ON kyc_sessions (status, started_at);
 """
@@ -52,10 +53,11 @@ class KycSession:
     result: str | None
     reason_code: str | None
     ktp: dict[str, Any] | None
+    notified: bool = False  # an authenticated terminal callback has been handled
 
     @property
     def final(self) -> bool:
-        """The result is in; later callbacks for this session change nothing."""
+        """The result is in: a callback or the polling fallback stored it."""
         return self.status != PENDING
 
     def to_json(self) -> dict[str, Any]:
@@ -87,7 +89,7 @@ class ResultStore:
             "INSERT INTO kyc_sessions (partner_session_id, user_id, started_at, status, verified)"
             " VALUES (?, ?, ?, ?, 0) ON CONFLICT (partner_session_id) DO UPDATE SET user_id = excluded.user_id,"
             " started_at = excluded.started_at, status = excluded.status, verified = 0, submission_id = NULL,"
-            " result = NULL, reason_code = NULL, ktp = NULL, completed_at = NULL",
+            " result = NULL, reason_code = NULL, ktp = NULL, completed_at = NULL, notified_at = NULL",
             (partner_session_id, user_id, started_at, PENDING),
         )
 
@@ -106,6 +108,13 @@ class ResultStore:
              None if result.ktp is None else json.dumps(result.ktp, ensure_ascii=False), completed_at,
              partner_session_id, PENDING),
         ).rowcount)  # fmt: skip
+
+    def notified(self, partner_session_id: str, at: float) -> None:
+        """Remember that the gateway's callback for this flow was handled, so a repeat of it is a duplicate."""
+        self._connection().execute(
+            "UPDATE kyc_sessions SET notified_at = ? WHERE partner_session_id = ? AND notified_at IS NULL",
+            (at, partner_session_id),
+        )
 
     def pending(self, started_after: float, started_before: float) -> list[KycSession]:
         """Pending flows started in that window, oldest first: what the polling fallback asks the gateway about."""
@@ -136,4 +145,5 @@ def _session(row: sqlite3.Row) -> KycSession:
         result=row["result"],
         reason_code=row["reason_code"],
         ktp=None if row["ktp"] is None else json.loads(row["ktp"]),
+        notified=row["notified_at"] is not None,
     )
