@@ -76,6 +76,7 @@ def test_the_session_lookup_answers_what_initiate_flow_stored(gateway: Gateway) 
     assert (response.status_code, response.json()) == (200, {"success": True, "data": {
         "partnerSessionId": "ps-web-settings", "theme": "DARK_MODE", "locale": "en_ID",
         "successRedirectionUrl": SUCCESS_URL, "failureRedirectionUrl": FAILURE_URL, "attemptsAllowed": 3,
+        "ended": None,
     }})  # fmt: skip
 
 
@@ -368,6 +369,12 @@ def test_after_the_last_refused_attempt_the_flow_exits_completed(web: WebGateway
     assert (details["result"], details["reasonCode"]) == ("INVALID", "IMAGE_QUALITY_INSUFFICIENT")
     attempts = [e for e in web.operations("ps-web-exit") if e["operation"] == "submissions.presigned_urls"]
     assert [e["response"]["status"] for e in attempts] == [200, 200, 200], "no fourth attempt after EXIT"
+
+    with browsers.page(None) as page:  # the user opens the link again after the flow ended
+        page.goto(launch)
+        again = returned(page)
+    assert again == success("ps-web-exit"), "the reloaded page returns the user with how the session ended"
+    assert len([e for e in web.operations("ps-web-exit") if e["operation"] == "submissions.presigned_urls"]) == 3
 
 
 @slow

@@ -42,7 +42,18 @@ def launch_settings(tokens: TokenService, records: Records, max_attempts: int, t
         "successRedirectionUrl": session.success_url,
         "failureRedirectionUrl": session.failure_url,
         "attemptsAllowed": max_attempts,
+        "ended": _ending(records, session),
     }
+
+
+def _ending(records: Records, session: PartnerSession) -> dict[str, str | None] | None:
+    """How a session that already reached EXIT ended, so a reloaded page returns the user instead of retrying."""
+    if not session.closed:
+        return None
+    last = records.latest_submission(session.client_id, session.partner_session_id)
+    if last is not None and last.status == "COMPLETED":
+        return {"status": "COMPLETED", "errorCode": None}
+    return {"status": "ERROR", "errorCode": "SYSTEM_ERROR"}
 
 
 def _web_session(records: Records, claims: TokenClaims | None) -> PartnerSession | None:

@@ -71,6 +71,10 @@ async function main() {
     session = await loadSession(token, flow.signal);
     ui.setLocale(session.locale);
     applyTheme(session.theme);
+    if (session.ended) {
+      // A reload after EXIT: the session takes no more attempts, so return the user with how it ended.
+      throw session.ended.status === "COMPLETED" ? completed() : failed(session.ended.errorCode);
+    }
     cancel.disabled = false;
     source = await openSource(ui, flow.signal);
     ending = await attempts(ui, source, new Gateway(token, session.partnerSessionId, flow.signal), flow.signal);
