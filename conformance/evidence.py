@@ -81,10 +81,15 @@ def carries_partner_token(text: str) -> bool:
     return any(_token_kind(payload) == "partner" for payload in _JWT.findall(text))
 
 
+def jwt_segment(segment: str) -> Any:
+    """One base64url JSON segment of a JWT, decoded (a ValueError when it is not one)."""
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
 def _token_kind(payload: str) -> str | None:
     """The `typ` claim of a JWT payload segment, if it decodes."""
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = jwt_segment(payload)
     except ValueError:
         return None
     return claims.get("typ") if isinstance(claims, dict) else None

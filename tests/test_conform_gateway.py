@@ -27,11 +27,10 @@ from conformance.checks.gateway import (
     FuzzFinding,
     FuzzRun,
     GatewayRun,
-    jwt_segment,
 )
 from conformance.checks.partner_backend import INITIATE, TOKEN, USER_TOKEN
 from conformance.checks.sdk import UPLOAD
-from conformance.evidence import Verdict
+from conformance.evidence import Verdict, jwt_segment
 from conformance.plugin import free_port, serving_gateway
 from conformance.rules import rules_of
 from conformance.steps.gateway import expired, forged

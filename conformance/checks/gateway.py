@@ -9,7 +9,6 @@ ground truth — GW-07 checks the same answer's shape as a MUST.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -20,7 +19,7 @@ from typing import Any
 
 from conformance.checks.partner_backend import DETAILS, INITIATE, TOKEN, USER_TOKEN
 from conformance.checks.sdk import SDK_OPERATIONS, UPLOAD
-from conformance.evidence import Verdict, verdict
+from conformance.evidence import Verdict, jwt_segment, verdict
 from synthetic_ktp.model import API_KEYS
 
 PRESIGN, CONFIRM, STATUS = SDK_OPERATIONS
@@ -248,11 +247,6 @@ def _jwt(value: Any, where: str) -> list[str]:
     except ValueError:
         return [f"{where} has no JSON header"]
     return [] if isinstance(header, dict) and header.get("kid") else [f"{where}'s header has no kid"]
-
-
-def jwt_segment(segment: str) -> Any:
-    """One base64url JSON segment of a JWT, decoded (a ValueError when it is not one)."""
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
 
 
 def _token(exchange: Exchange, data: dict[str, Any]) -> list[str]:

@@ -30,10 +30,10 @@ from conformance.checks.gateway import (
     Case,
     Exchange,
     GatewayRun,
-    jwt_segment,
 )
 from conformance.checks.partner_backend import DETAILS, INITIATE, TOKEN, USER_TOKEN
 from conformance.checks.sdk import UPLOAD
+from conformance.evidence import jwt_segment
 from conformance.plugin import KtpCard, KtpGateway, make_card
 from conformance.steps.context import RunSettings, Scorecard, World
 from conformance.steps.verdicts import judge, rule_ids
