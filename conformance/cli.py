@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from mock_gateway.settings import DEMO_PARTNER, Settings
+
 if TYPE_CHECKING:
     from conformance.runner import Conform
 
@@ -22,14 +24,14 @@ SUITE_NAMES = ("gateway", "partner-backend", "partner-web", "sdk")
 @click.option("--reference", is_flag=True, help="Judge the bundled reference implementation of the suite.")
 @click.option("--defect", "defects", multiple=True, help="Switch on a reference defect (repeatable).")
 @click.option("--gateway", "gateway_url", help="Use this running gateway instead of starting the mock.")
-@click.option("--admin-key", default="ktp-sandbox-admin", show_default=True, envvar="KTP_SANDBOX_ADMIN_KEY",
+@click.option("--admin-key", default=Settings.admin_key, show_default=True, envvar="KTP_SANDBOX_ADMIN_KEY",
               help="The mock's control-plane key (with --gateway).")  # fmt: skip
-@click.option("--client-id", default="demo-client", show_default=True, envvar="KTP_SANDBOX_CLIENT_ID",
+@click.option("--client-id", default=DEMO_PARTNER.client_id, show_default=True, envvar="KTP_SANDBOX_CLIENT_ID",
               help="Gateway credentials of the gateway and SDK suites (a target brings its own).")  # fmt: skip
-@click.option("--pass-key", default="demo-pass-key", show_default=True, envvar="KTP_SANDBOX_PASS_KEY")
-@click.option("--onboarding-partner", default="DEMO-SDK-KTP_SCAN", show_default=True,
+@click.option("--pass-key", default=DEMO_PARTNER.pass_key, show_default=True, envvar="KTP_SANDBOX_PASS_KEY")
+@click.option("--onboarding-partner", default=DEMO_PARTNER.onboarding_partners[0], show_default=True,
               envvar="KTP_SANDBOX_ONBOARDING_PARTNER")  # fmt: skip
-@click.option("--web-onboarding-partner", default="DEMO-WEB_SDK-KTP_SCAN", show_default=True,
+@click.option("--web-onboarding-partner", default=DEMO_PARTNER.onboarding_partners[1], show_default=True,
               envvar="KTP_SANDBOX_WEB_ONBOARDING_PARTNER")  # fmt: skip
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("conformance-report"), show_default=True,

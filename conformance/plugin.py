@@ -26,10 +26,12 @@ from typing import Any
 import httpx
 import pytest
 
-ADMIN_KEY = "ktp-sandbox-admin"
-DEMO_CLIENT_ID = "demo-client"
-DEMO_PASS_KEY = "demo-pass-key"
-DEMO_SDK_PARTNER = "DEMO-SDK-KTP_SCAN"
+from mock_gateway.settings import DEMO_PARTNER, Settings
+
+ADMIN_KEY = Settings.admin_key
+DEMO_CLIENT_ID = DEMO_PARTNER.client_id
+DEMO_PASS_KEY = DEMO_PARTNER.pass_key
+DEMO_SDK_PARTNER, DEMO_WEB_PARTNER = DEMO_PARTNER.onboarding_partners
 
 
 @dataclass
@@ -136,8 +138,15 @@ def serving_gateway(work_dir: Path, port: int, config: Path | None = None) -> It
 @pytest.fixture
 def ktp_gateway(_ktp_gateway_process: str) -> Iterator[KtpGateway]:
     """The session's mock gateway, reset before this test."""
-    with httpx.Client(base_url=_ktp_gateway_process, timeout=30) as client:
-        gateway = KtpGateway(_ktp_gateway_process, client)
+    with reset_gateway(_ktp_gateway_process) as gateway:
+        yield gateway
+
+
+@contextmanager
+def reset_gateway(base_url: str) -> Iterator[KtpGateway]:
+    """The mock at `base_url`, with every record forgotten, as the admin for the block."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        gateway = KtpGateway(base_url, client)
         gateway.reset()
         yield gateway
 

@@ -21,6 +21,7 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from conformance.checks.partner_backend import FrontendExchange, PartnerResult
+from conformance.plugin import DEMO_CLIENT_ID, DEMO_PASS_KEY, DEMO_SDK_PARTNER, DEMO_WEB_PARTNER
 
 REFERENCE_TARGET = Path(__file__).parent / "reference" / "partner_backend.toml"
 WEB_MODES = ("redirect", "iframe")
@@ -98,10 +99,10 @@ class WebApp:
 class Credentials:
     """The gateway credentials the partner's backend uses (its `[[partners]]` entry at the mock)."""
 
-    client_id: str = "demo-client"
-    pass_key: str = "demo-pass-key"
-    onboarding_partner: str = "DEMO-SDK-KTP_SCAN"
-    web_onboarding_partner: str = "DEMO-WEB_SDK-KTP_SCAN"
+    client_id: str = DEMO_CLIENT_ID
+    pass_key: str = DEMO_PASS_KEY
+    onboarding_partner: str = DEMO_SDK_PARTNER
+    web_onboarding_partner: str = DEMO_WEB_PARTNER
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, urlsplit
 
-import httpx
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
 from conformance.browser import card_video, chromium
-from conformance.plugin import KtpGateway, make_card
+from conformance.plugin import make_card, reset_gateway
 from conformance.reference.partner_backend import PartnerBackendConfig, create_app, shutdown
 from conformance.reference.partner_backend.web import FIELDS
 from conformance.rules import rules_of
@@ -189,9 +188,7 @@ def test_the_page_carries_no_secret_and_the_debug_endpoint_exists_only_with_its_
 
 @pytest.fixture
 def make(host: BackendHost, gateway_url: str, tmp_path: Path) -> Iterator[Callable[..., Backend]]:
-    with httpx.Client(base_url=gateway_url, timeout=30) as client:
-        gateway = KtpGateway(gateway_url, client)
-        gateway.reset()
+    with reset_gateway(gateway_url) as gateway:
         yield from backends(host, gateway, tmp_path)
 
 

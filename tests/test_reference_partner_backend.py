@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.plugin import KtpGateway, KtpJournal, free_port
+from conformance.plugin import KtpGateway, KtpJournal, free_port, reset_gateway
 from conformance.reference.partner_backend import DEFECTS, PartnerBackendConfig
 from conformance.reference.partner_backend.onekyc import GatewayError, OneKycClient
 from tests.partner_backend_support import (
@@ -44,9 +44,7 @@ SYSTEM_ERROR = {"status": "ERROR", "reasonCode": "SYSTEM_ERROR"}
 
 @pytest.fixture
 def gateway(gateway_url: str) -> Iterator[KtpGateway]:
-    with httpx.Client(base_url=gateway_url, timeout=30) as client:
-        gateway = KtpGateway(gateway_url, client)
-        gateway.reset()
+    with reset_gateway(gateway_url) as gateway:
         yield gateway
 
 

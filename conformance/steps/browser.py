@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, then, when
 
 from conformance.checks.partner_backend import DETAILS
 from conformance.checks.partner_web import WebRun
-from conformance.plugin import KtpGateway, make_card
+from conformance.plugin import KtpGateway
 from conformance.report import Attachment
 from conformance.steps.context import RunSettings, Scorecard, World
 from conformance.steps.gateway_scenarios import override
@@ -61,7 +61,7 @@ def user_verifies(mode: str, cancel: str | None, world: World, ktp_target: Targe
     assert web is not None, f"{ktp_target.name} has no [web] table"
     if mode not in web.modes:
         pytest.skip(f"{ktp_target.name} runs the hosted flow by {' and '.join(web.modes)} only")
-    card = None if cancel else (world.cards[-1] if world.cards else make_card(1, "camera"))
+    card = None if cancel else world.captures()[-1]
     truth = card.truth if card is not None and card.expected == "VALID" else None
     plan = FlowPlan(mode, world.user_id(), bool(cancel), truth, "no-result" in world.faults)
     context = ktp_browsers.showing(card).new_context()

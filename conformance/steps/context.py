@@ -14,7 +14,7 @@ import pytest
 
 from conformance.checks.partner_backend import Flow, ForgedCallback, FrontendExchange
 from conformance.checks.partner_web import WebFlow
-from conformance.plugin import KtpCard, KtpGateway
+from conformance.plugin import KtpCard, KtpGateway, make_card
 from conformance.reference.sdk_simulator import SdkResult
 from conformance.report import Attachment, Judgement
 from conformance.targets import Credentials, PartnerFrontend, Target, frontend_of, load_target
@@ -73,6 +73,10 @@ class World:
     gateway_exchanges: list[Any] = field(default_factory=list)  # the gateway suite's probes
     web_flows: list[WebFlow] = field(default_factory=list)  # the partner-web suite's browser flows
     user_ids: dict[str, str] = field(default_factory=dict)  # a name a feature uses -> the run's unique user id
+
+    def captures(self) -> list[KtpCard]:
+        """The cards the camera sees, one per capture: those the scenario gave, or one clean card."""
+        return self.cards or [make_card(1, "camera")]
 
     def user_id(self, name: str | None = None) -> str:
         """A partner user id unique to this run; the same `name` gives the same id within the scenario."""

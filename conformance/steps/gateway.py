@@ -34,7 +34,7 @@ from conformance.checks.gateway import (
 from conformance.checks.partner_backend import DETAILS, INITIATE, TOKEN, USER_TOKEN
 from conformance.checks.sdk import UPLOAD
 from conformance.evidence import jwt_segment
-from conformance.plugin import KtpCard, KtpGateway, make_card
+from conformance.plugin import KtpCard, KtpGateway
 from conformance.steps.context import RunSettings, Scorecard, World
 from conformance.steps.verdicts import judge, rule_ids
 from conformance.targets import Credentials
@@ -218,7 +218,7 @@ def ask_for_upload_urls(probe: Probe, how: str | None) -> None:
 @when("the SDK uploads the card")
 def upload_card(probe: Probe) -> None:
     """E5: the last card given (a clean synthetic KTP if none) to the presigned URL."""
-    probe.upload(probe.world.cards[-1] if probe.world.cards else make_card(1, "camera"))
+    probe.upload(probe.world.captures()[-1])
 
 
 @when("the SDK confirms before uploading the card")

@@ -39,7 +39,7 @@ def users_complete_scans(count: int, world: World, partner_frontend: PartnerFron
 def user_completes_scan(name: str | None, twice: str | None, world: World, partner_frontend: PartnerFrontend,
                         ktp_run: RunSettings, gateway_under_test: KtpGateway) -> None:  # fmt: skip
     """One user goes through the whole flow with the scenario's card (a clean one if none was given)."""
-    card = world.cards[-1] if world.cards else make_card(1, "camera")
+    card = world.captures()[-1]
     for _ in range(2 if twice else 1):
         complete_flow(world, partner_frontend, ktp_run, gateway_under_test, world.user_id(name), card)
 

@@ -12,7 +12,7 @@ import uuid
 from pytest_bdd import parsers, then, when
 
 from conformance.evidence import seconds
-from conformance.plugin import DEMO_SDK_PARTNER, KtpGateway, KtpJournal, make_card
+from conformance.plugin import KtpGateway, KtpJournal
 from conformance.reference.sdk_simulator import SdkSimulator
 from conformance.steps.context import RunSettings, SdkRun, World
 
@@ -23,7 +23,7 @@ WATCH_QUIET_SECONDS = 5.0  # a watched launch is over once its last EXIT is this
 @when("the SDK scans the card")
 def sdk_scans(world: World, gateway_under_test: KtpGateway, ktp_run: RunSettings) -> None:
     """Start a flow as the partner would, then launch the reference SDK; capture N shows the Nth card given."""
-    cards = world.cards or [make_card(1, "camera")]
+    cards = world.captures()
     correlation_id = str(uuid.uuid4())
     token = user_token(gateway_under_test, ktp_run, correlation_id, world.user_id())
     sdk = SdkSimulator(ktp_run.gateway_url, token, correlation_id,
@@ -60,7 +60,7 @@ def user_token(gateway: KtpGateway, run: RunSettings, correlation_id: str, user_
         "/coe-partner/v1/initiate-flow",
         json={"flow": "KTP_SCAN", "source": "SDK"},
         headers={"x-onekyc-token": gateway.partner_token(),
-                 "x-onboarding-partner": run.credentials.onboarding_partner or DEMO_SDK_PARTNER,
+                 "x-onboarding-partner": run.credentials.onboarding_partner,
                  "x-partner-user-id": user_id, "x-partner-user-id-type": "PARTNER_USER_ID",
                  "x-partner-session-id": correlation_id},
     )  # fmt: skip
