@@ -354,12 +354,10 @@ class Journal:
             attempt,
             None if error is None else mask_text(error),
         ]
-        # Stamped before waiting for the write lock: `at` is when the exchange ended, so `at - latencyMs` is when it
-        # began (the conformance rules order a launch by that). Ids follow the order entries won the lock.
-        ended_at = self._clock.now()
         with self._db.transaction() as connection:
+            # Stamped inside the write lock, so id order is time order across threads and processes.
             (entry_id,) = connection.execute(
-                f"INSERT INTO journal ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) RETURNING id", [ended_at, *values]
+                f"INSERT INTO journal ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) RETURNING id", [self._clock.now(), *values]
             ).fetchone()
             (rows,) = connection.execute(
                 "UPDATE journal_meta SET row_count = row_count + 1 WHERE id = 1 RETURNING row_count"
